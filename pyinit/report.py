@@ -1,0 +1,69 @@
+"""Structured lines on stderr: failure reports, warnings and --verbose events.
+
+Every record is a flat dict; it is written as one JSON object on one line (the default
+when stderr is not a terminal) or as readable ``key: value`` text (``--report-format text``,
+the default on a terminal). Data first, text second: the text form shows the same facts.
+"""
+
+import os
+import sys
+
+FORMATS = ("json", "text")
+_TEXT_FIRST = ("event", "cause", "message", "hint")
+
+
+def default_format(env=None):
+    """PYINIT_REPORT_FORMAT if valid, else text for a terminal and json for a pipe or file."""
+    env = os.environ if env is None else env
+    chosen = env.get("PYINIT_REPORT_FORMAT", "").strip().lower()
+    if chosen in FORMATS:
+        return chosen
+    try:
+        return "text" if os.isatty(2) else "json"
+    except OSError:
+        return "json"
+
+
+def process_facts():
+    """The fields every report carries: who we are and whether we are a namespace's init."""
+    pid = os.getpid()
+    return {"pid": pid, "pid1": pid == 1, "uid": os.geteuid(), "gid": os.getegid()}
+
+
+def format_json(record):
+    import json  # lazily: json is not needed on a start that reports nothing
+
+    return json.dumps(record, separators=(", ", ": "), default=str)
+
+
+def format_text(record):
+    head = [k for k in _TEXT_FIRST if k in record]
+    lines = []
+    title = record.get("event", "pyinit")
+    lines.append("pyinit: %s%s" % (title, (": " + str(record["cause"])) if "cause" in record else ""))
+    for key in head:
+        if key in ("event", "cause"):
+            continue
+        lines.append("  %s: %s" % (key, record[key]))
+    for key, value in record.items():
+        if key in _TEXT_FIRST:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = " ".join(str(v) for v in value) if value else "(none)"
+        lines.append("  %s: %s" % (key, value))
+    return "\n".join(lines)
+
+
+def render(record, fmt=None):
+    fmt = fmt or default_format()
+    return format_text(record) if fmt == "text" else format_json(record)
+
+
+def write(record, fmt=None, stream=None):
+    """Write one record to stderr, never raising: a report must not become a traceback."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        stream.write(render(record, fmt) + "\n")
+        stream.flush()
+    except (OSError, ValueError):
+        pass
