@@ -1,0 +1,35 @@
+"""A target whose ELF loader is missing inside the rootfs gets a `missing_interpreter` report."""
+
+import json
+import shutil
+
+import pytest
+
+from helpers.elf_patch import copy_with_interpreter
+from helpers.runc_bundle import APP
+
+MISSING_LOADER = "/nonexistent/ld-linux.so.2"
+
+
+def reports(stderr):
+    """The JSON objects among stderr's lines (the init writes one per line)."""
+    found = []
+    for line in stderr.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            found.append(record)
+    return found
+
+
+@pytest.mark.timeout(60)
+def test_missing_elf_loader_is_reported_and_exits_127(containers):
+    """The binary exists but its PT_INTERP does not: exit 127 and a report naming the cause."""
+    bundle = containers.bundle([APP + "/true-without-loader"], env={"PYINIT_REPORT_FORMAT": "json"})
+    copy_with_interpreter(shutil.which("true"), bundle.app_dir / "true-without-loader", MISSING_LOADER)
+    container = containers.start(bundle)
+    assert container.wait() == 127, container.describe()
+    causes = [record.get("cause") for record in reports(container.stderr)]
+    assert "missing_interpreter" in causes, container.describe()
