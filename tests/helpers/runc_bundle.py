@@ -109,7 +109,7 @@ class Runc:
         return json.loads(self.call("state", ctr_id))
 
     def host_pids(self, ctr_id):
-        """Host PIDs of every process in the container's cgroup, zombies included."""
+        """Host PIDs of the container's live processes (its cgroup: a zombie has already left it)."""
         return [int(pid) for pid in json.loads(self.call("ps", "--format", "json", ctr_id) or "[]")]
 
     def delete(self, ctr_id):
@@ -264,6 +264,29 @@ def namespace_pid(host_pid):
     """The PID a host process has inside its own (innermost) PID namespace."""
     nspid = proc_status_field(host_pid, "NSpid")
     return int(nspid.split()[-1]) if nspid else None
+
+
+def process_tree(root_host_pid):
+    """{host pid: parent host pid} for ROOT and all its descendants, zombies included.
+
+    Read from the host's /proc because a cgroup forgets a process when it exits, before it is
+    reaped: only the parent links still show a zombie.
+    """
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid = proc_status_field(int(entry), "PPid")
+            if ppid is not None:
+                parents[int(entry)] = int(ppid)
+    tree = {root_host_pid: parents.get(root_host_pid)}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in tree and pid not in tree:
+                tree[pid] = ppid
+                grew = True
+    return tree
 
 
 def signal_pending(host_pid, signum):
