@@ -23,9 +23,15 @@ class build_launcher_then_scripts(build_scripts):
         cc = os.environ.get("CC", "cc")
         define = '-DPYINIT_PYTHON="%s"' % sys.executable
         base = [cc, "-O2", "-Wall", "-Wextra", define, LAUNCHER_SOURCE, "-o", LAUNCHER_BINARY]
+        # The entry stub (see launcher/pyinit.c) exists for x86-64 and arm64 only.
+        entry = "-Wl,-e,pyinit_entry"
         # Static when the C library allows it: no dynamic loader work before signals are blocked.
-        if subprocess.call(base + ["-static"], stderr=subprocess.DEVNULL) != 0:
-            subprocess.check_call(base)
+        attempts = [base + ["-static", entry], base + ["-static"], base + [entry], base]
+        for command in attempts:
+            if subprocess.call(command, stderr=subprocess.DEVNULL) == 0:
+                break
+        else:
+            subprocess.check_call(base)   # fails again, this time showing the compiler's error
         super().run()
 
     def copy_scripts(self):
