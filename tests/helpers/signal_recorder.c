@@ -1,6 +1,6 @@
 /*
  * A child for pyinit's tests: prints "ready", then one line per signal it receives
- * ("signal N code C from PID"), counting them; on SIGTERM it prints "counts N:COUNT ..." and
+ * ("signal N code C from PID value V", V being a sigqueue()d value), counting them; on SIGTERM it prints "counts N:COUNT ..." and
  * exits 0. Signals are taken with sigwaitinfo, so none is merged by a handler and a realtime
  * storm can be counted exactly. With --quiet it prints only the final counts.
  */
@@ -26,7 +26,8 @@ int main(int argc, char **argv)
             continue;
         counts[sig]++;
         if (!quiet)
-            printf("signal %d code %d from %d\n", sig, info.si_code, info.si_pid);
+            printf("signal %d code %d from %d value %d\n", sig, info.si_code, info.si_pid,
+                   info.si_code == SI_QUEUE ? info.si_value.sival_int : 0);
         if (sig == SIGTERM) {
             printf("counts");
             for (int i = 1; i < 65; i++)
