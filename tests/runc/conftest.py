@@ -2,16 +2,11 @@
 
 import os
 import shlex
-import sys
-from pathlib import Path
 
 import pytest
 
-TESTS_DIR = Path(__file__).resolve().parents[1]
-if str(TESTS_DIR) not in sys.path:  # helpers/ lives next to this directory
-    sys.path.insert(0, str(TESTS_DIR))
-
-from helpers.runc_bundle import Containers, Runc, RuncError, RuncUnavailable, ensure_runc  # noqa: E402
+from helpers.runc_bundle import (Containers, Runc, RuncError, RuncUnavailable, ensure_runc,
+                                 python_install_dirs)
 
 # The harness can run any init (e.g. "/usr/bin/tini-static --" to check the harness itself);
 # the suite runs pyinit, the one installed in the venv that runs the tests.
@@ -36,13 +31,20 @@ def runc(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def init_argv():
+def init_argv(pyinit):
     """The init under test and its `--`: pyinit from this venv unless PYINIT_RUNC_INIT names another."""
     chosen = os.environ.get(INIT_ENV, "").strip()
-    argv = shlex.split(chosen) if chosen else [os.path.join(sys.prefix, "bin", "pyinit"), "--"]
+    if not chosen:
+        # The container sees only the venv and the Python installation of this interpreter.
+        real = os.path.realpath(pyinit)
+        if not any(real.startswith(tree + "/") for tree in python_install_dirs()):
+            pytest.fail("pyinit at %s is outside the directories bound into the container %s:"
+                        " install it into the venv running the tests"
+                        % (pyinit, python_install_dirs()), pytrace=False)
+        return [pyinit, "--"]
+    argv = shlex.split(chosen)
     if not os.access(argv[0], os.X_OK):
-        pytest.fail("init under test %s is not an executable file (install pyinit into the venv"
-                    " running the tests, or set %s)" % (argv[0], INIT_ENV), pytrace=False)
+        pytest.fail("%s=%r: %s is not an executable file" % (INIT_ENV, chosen, argv[0]), pytrace=False)
     return argv
 
 
