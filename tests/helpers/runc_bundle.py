@@ -356,6 +356,16 @@ class Container:
             time.sleep(POLL_INTERVAL)
         raise AssertionError("no %s after %ss\n%s" % (name, deadline, self.describe()))
 
+    def wait_for_output(self, text, deadline=DEFAULT_DEADLINE):
+        """Wait until the container's stdout contains TEXT; AssertionError after the deadline."""
+        end = time.monotonic() + deadline
+        while text not in self.stdout:
+            if self.process.poll() is not None and text not in self.stdout:
+                raise AssertionError("container exited before printing %r\n%s" % (text, self.describe()))
+            if time.monotonic() > end:
+                raise AssertionError("no %r on stdout after %ss\n%s" % (text, deadline, self.describe()))
+            time.sleep(POLL_INTERVAL)
+
     def wait(self, deadline=DEFAULT_DEADLINE):
         """The container's exit status; AssertionError if it still runs after the deadline."""
         try:
