@@ -171,7 +171,7 @@ def kernel_mounts():
 class Bundle:
     """One OCI bundle directory: config.json, rootfs/, and the host sides of /app and /markers."""
 
-    def __init__(self, directory, args, env=None, extra_binds=()):
+    def __init__(self, directory, args, env=None, extra_binds=(), pid_namespace=None):
         self.directory = Path(directory)
         self.rootfs = self.directory / "rootfs"
         self.app_dir = self.directory / "app"
@@ -179,6 +179,9 @@ class Bundle:
         self.args = [str(arg) for arg in args]
         self.env = dict(env or {})
         self.extra_binds = list(extra_binds)
+        # A path like /proc/PID/ns/pid joins that PID namespace, as containers of a Kubernetes
+        # Pod with shareProcessNamespace do: the pod's pause process stays PID 1.
+        self.pid_namespace = pid_namespace
 
     def write(self):
         """Create the rootfs skeleton and config.json; returns self for chaining."""
@@ -207,6 +210,10 @@ class Bundle:
             return [bind(host_dir, host_dir)]
         return []  # absent on this architecture (e.g. no /lib64): nothing to show
 
+    def namespaces(self):
+        pid = {"type": "pid", **({"path": self.pid_namespace} if self.pid_namespace else {})}
+        return [pid] + [{"type": kind} for kind in ("network", "ipc", "uts", "mount")]
+
     def config(self, mounts):
         env = {"PATH": CONTAINER_PATH, **self.env}
         caps = list(DOCKER_DEFAULT_CAPS)
@@ -227,7 +234,7 @@ class Bundle:
             "mounts": mounts,
             "linux": {
                 "resources": {"devices": [{"allow": False, "access": "rwm"}]},
-                "namespaces": [{"type": kind} for kind in ("pid", "network", "ipc", "uts", "mount")],
+                "namespaces": self.namespaces(),
                 "maskedPaths": ["/proc/kcore", "/proc/keys", "/proc/timer_list", "/sys/firmware"],
                 "readonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                   "/proc/sysrq-trigger"],
@@ -407,10 +414,14 @@ class Containers:
         self.made = []  # container ids, deleted at cleanup even if never started
         self.started = []
 
-    def bundle(self, args, env=None):
-        """A written bundle whose PID 1 is the init running ARGS; fill bundle.app_dir before start."""
+    def bundle(self, args, env=None, with_init=True, pid_namespace=None):
+        """A written bundle whose process is the init running ARGS (ARGS alone without with_init).
+
+        Fill bundle.app_dir before start. pid_namespace joins an existing PID namespace.
+        """
         ctr_id = unique_id(self.label)
-        bundle = Bundle(self.directory / ctr_id, self.init_argv + list(args), env=env).write()
+        argv = (self.init_argv if with_init else []) + list(args)
+        bundle = Bundle(self.directory / ctr_id, argv, env=env, pid_namespace=pid_namespace).write()
         bundle.ctr_id = ctr_id
         self.made.append(ctr_id)
         return bundle
@@ -420,9 +431,9 @@ class Containers:
         self.started.append(container)
         return container
 
-    def run(self, args, env=None):
+    def run(self, args, env=None, **options):
         """bundle + start: the init as PID 1 running ARGS under `runc run`."""
-        return self.start(self.bundle(args, env))
+        return self.start(self.bundle(args, env, **options))
 
     def signal_right_after_start(self, bundle, signame, deadline=DEFAULT_DEADLINE):
         """create, start, kill at once through the shim; the container's exit status."""
