@@ -122,6 +122,23 @@ class Runc:
         return [entry["id"] for entry in json.loads(self.call("list", "--format", "json") or "null") or []]
 
 
+def probe(runc, directory):
+    """Run `true` in a bare container; RuncUnavailable with runc's own words if that fails."""
+    bundle = Bundle(directory, ["/bin/true"]).write()
+    ctr_id = unique_id("probe")
+    try:
+        done = subprocess.run(runc.command("run", "--bundle", bundle.directory, ctr_id),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=DEFAULT_DEADLINE)
+    except subprocess.TimeoutExpired:
+        raise RuncUnavailable("a container running /bin/true did not finish in %ss" % DEFAULT_DEADLINE) from None
+    finally:
+        runc.delete(ctr_id)
+    if done.returncode != 0:
+        raise RuncUnavailable("runc cannot run a container here (a bundle running /bin/true exited %d): %s"
+                              % (done.returncode, (done.stderr or done.stdout).strip()))
+
+
 def unique_id(label):
     """A container id no other test, run or agent on this host uses."""
     label = label[len("test_"):] if label.startswith("test_") else label
@@ -171,14 +188,13 @@ def kernel_mounts():
 class Bundle:
     """One OCI bundle directory: config.json, rootfs/, and the host sides of /app and /markers."""
 
-    def __init__(self, directory, args, env=None, extra_binds=(), pid_namespace=None):
+    def __init__(self, directory, args, env=None, pid_namespace=None):
         self.directory = Path(directory)
         self.rootfs = self.directory / "rootfs"
         self.app_dir = self.directory / "app"
         self.markers_dir = self.directory / "markers"
         self.args = [str(arg) for arg in args]
         self.env = dict(env or {})
-        self.extra_binds = list(extra_binds)
         # A path like /proc/PID/ns/pid joins that PID namespace, as containers of a Kubernetes
         # Pod with shareProcessNamespace do: the pod's pause process stays PID 1.
         self.pid_namespace = pid_namespace
@@ -195,7 +211,6 @@ class Bundle:
             mounts.append(bind(install_dir, install_dir))
         mounts.append(bind(self.app_dir, APP))
         mounts.append(bind(self.markers_dir, MARKERS, writable=True))
-        mounts.extend(self.extra_binds)
         (self.directory / "config.json").write_text(json.dumps(self.config(mounts), indent=1))
         return self
 

@@ -5,7 +5,7 @@ import shlex
 
 import pytest
 
-from helpers.runc_bundle import (Containers, Runc, RuncError, RuncUnavailable, ensure_runc,
+from helpers.runc_bundle import (Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe,
                                  python_install_dirs)
 
 # The harness can run any init (e.g. "/usr/bin/tini-static --" to check the harness itself);
@@ -17,10 +17,10 @@ INIT_ENV = "PYINIT_RUNC_INIT"
 def runc(tmp_path_factory):
     """runc with a private state root; installed with apt-get when missing, a loud failure if it can't be."""
     try:
-        binary = ensure_runc()
+        runtime = Runc(ensure_runc(), tmp_path_factory.mktemp("runc-state"))
+        probe(runtime, tmp_path_factory.mktemp("runc-probe"))
     except RuncUnavailable as exc:
         pytest.fail("runc integration suite cannot run: %s" % exc, pytrace=False)
-    runtime = Runc(binary, tmp_path_factory.mktemp("runc-state"))
     yield runtime
     try:
         leftovers = runtime.list_ids()

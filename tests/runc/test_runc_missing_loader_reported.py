@@ -31,5 +31,7 @@ def test_missing_elf_loader_is_reported_and_exits_127(containers):
     copy_with_interpreter(shutil.which("true"), bundle.app_dir / "true-without-loader", MISSING_LOADER)
     container = containers.start(bundle)
     assert container.wait() == 127, container.describe()
-    causes = [record.get("cause") for record in reports(container.stderr)]
-    assert "missing_interpreter" in causes, container.describe()
+    missing = [record for record in reports(container.stderr) if record.get("cause") == "missing_interpreter"]
+    assert missing, container.describe()
+    assert any(MISSING_LOADER in str(value) for value in missing[0].values()), (
+        "the report does not name the missing loader %s: %s" % (MISSING_LOADER, missing[0]))
