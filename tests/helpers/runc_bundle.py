@@ -354,7 +354,7 @@ class Container:
         try:
             state = self.runc.state(self.id).get("status")
         except RuncError as exc:
-            state = "unknown (%s)" % exc
+            state = "deleted" if "does not exist" in str(exc) else "unknown (%s)" % exc
         markers = sorted(p.name for p in self.bundle.markers_dir.iterdir())
         return ("container %s: state %s, runc run %s, markers %s\n--- stdout\n%s--- stderr\n%s"
                 % (self.id, state,

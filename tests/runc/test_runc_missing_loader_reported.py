@@ -24,10 +24,21 @@ def reports(stderr):
     return found
 
 
+TARGET = APP + "/true-without-loader"
+
+
 @pytest.mark.timeout(60)
-def test_missing_elf_loader_is_reported_and_exits_127(containers):
-    """The binary exists but its PT_INTERP does not: exit 127 and a report naming the cause."""
-    bundle = containers.bundle([APP + "/true-without-loader"], env={"PYINIT_REPORT_FORMAT": "json"})
+@pytest.mark.parametrize("mode", ["run", "check"])
+def test_missing_elf_loader_is_reported_and_exits_127(containers, init_argv, mode):
+    """The binary exists but its PT_INTERP does not: exit 127 and a report naming the cause.
+
+    `check` is `pyinit --check` as a Dockerfile's RUN step would use it.
+    """
+    if mode == "run":
+        bundle = containers.bundle([TARGET], env={"PYINIT_REPORT_FORMAT": "json"})
+    else:
+        bundle = containers.bundle([init_argv[0], "--check", "--", TARGET], with_init=False,
+                                   env={"PYINIT_REPORT_FORMAT": "json"})
     copy_with_interpreter(shutil.which("true"), bundle.app_dir / "true-without-loader", MISSING_LOADER)
     container = containers.start(bundle)
     assert container.wait() == 127, container.describe()
