@@ -5,8 +5,8 @@ import shlex
 
 import pytest
 
-from helpers.runc_bundle import (Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe,
-                                 python_install_dirs)
+from helpers.runc_bundle import python_install_dirs
+from helpers.runc_runtime import Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe
 
 # The harness can run any init (e.g. "/usr/bin/tini-static --" to check the harness itself);
 # the suite runs pyinit, the one installed in the venv that runs the tests.

@@ -5,7 +5,9 @@ import time
 
 import pytest
 
-from helpers.runc_bundle import DEFAULT_DEADLINE, MARKERS, POLL_INTERVAL, sh, signal_pending
+from helpers.recorder import pending
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import DEFAULT_DEADLINE, POLL_INTERVAL, sh
 
 # USR1 is the witness: the init forwards signals one at a time in the order it takes them, so
 # once USR1's trap has run, the TERM taken before it was delivered to the child (and ignored).
@@ -19,7 +21,7 @@ while :; do sleep 3600 & wait $!; done
 
 def wait_until_taken(host_pid, signum):
     end = time.monotonic() + DEFAULT_DEADLINE
-    while signal_pending(host_pid, signum):
+    while pending(host_pid, signum):
         assert time.monotonic() < end, "init %d never took signal %d" % (host_pid, signum)
         time.sleep(POLL_INTERVAL)
 

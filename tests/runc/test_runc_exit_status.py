@@ -2,7 +2,8 @@
 
 import pytest
 
-from helpers.runc_bundle import MARKERS, sh
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import sh
 
 CASES = {
     "exit-0": ("exit 0", None, 0),

@@ -2,7 +2,9 @@
 
 import pytest
 
-from helpers.runc_bundle import MARKERS, namespace_pid, sh
+from helpers.proc_tree import namespace_pid
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import sh
 
 
 @pytest.mark.timeout(60)

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from helpers.runc_bundle import (DEFAULT_DEADLINE, MARKERS, POLL_INTERVAL, namespace_pid, proc_state,
-                                 process_tree, sh)
+from helpers.proc_tree import namespace_pid, proc_state, process_tree
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import DEFAULT_DEADLINE, POLL_INTERVAL, sh
 
 ORPHANS = 3
 # `( cmd & )`: the subshell exits at once, so cmd's parent becomes the container's PID 1.

@@ -2,7 +2,9 @@
 
 import pytest
 
-from helpers.runc_bundle import MARKERS, namespace_pid, proc_status_field, process_tree, sh
+from helpers.proc_tree import namespace_pid, proc_status_field, process_tree
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import sh
 
 # The pod's first container: PID 1 of the shared namespace (pause's place) plus a sidecar
 # process that would record any SIGTERM it got.

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from helpers.runc_bundle import MARKERS, sh
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import sh
 
 # A main child that exits 42 on TERM and a daemonized worker (re-parented to PID 1) that
 # traps TERM to flush its data: what the kernel would SIGKILL if the init simply exited.

@@ -2,7 +2,8 @@
 
 import pytest
 
-from helpers.runc_bundle import MARKERS, sh
+from helpers.runc_bundle import MARKERS
+from helpers.runc_runtime import sh
 
 TRAPS_TERM_EXITS_42 = """
 trap 'echo term > %(m)s/got-term; kill $sleeper; exit 42' TERM
