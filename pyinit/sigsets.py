@@ -5,16 +5,7 @@ the core hands masks over in the same layout. This module turns them into names,
 a signal's default action is, and decodes siginfo's si_code. Pure functions, no I/O.
 """
 
-_NAMES = {
-    1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
-    7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2",
-    13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 16: "SIGSTKFLT", 17: "SIGCHLD",
-    18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 21: "SIGTTIN", 22: "SIGTTOU", 23: "SIGURG",
-    24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM", 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO",
-    30: "SIGPWR", 31: "SIGSYS",
-}
-SIGRTMIN = 34   # as glibc shows it to programs: 32 and 33 are reserved for glibc's threads
-MAX_SIGNAL = 64
+from pyinit.signames import MAX_SIGNAL, name  # noqa: F401  (name is part of this module's API)
 
 SIGKILL, SIGTERM, SIGCHLD, SIGSTOP = 9, 15, 17, 19
 
@@ -35,17 +26,6 @@ _SI_CODES = {
 _CLD_CODES = {1: "exited", 2: "killed", 3: "dumped", 4: "trapped", 5: "stopped", 6: "continued"}
 # The terminal driver sends these with si_code SI_KERNEL (Ctrl-C, Ctrl-\, Ctrl-Z, hangup, resize).
 _TTY_SIGNALS = frozenset((1, 2, 3, 20, 21, 22, 28))
-
-
-def name(signo):
-    """SIGTERM for 15, SIGRTMIN+1 for 35, SIG32 for glibc's reserved ones, 'signal 99' otherwise."""
-    if signo in _NAMES:
-        return _NAMES[signo]
-    if SIGRTMIN <= signo <= MAX_SIGNAL:
-        return "SIGRTMIN" if signo == SIGRTMIN else "SIGRTMIN+%d" % (signo - SIGRTMIN)
-    if 32 <= signo < SIGRTMIN:
-        return "SIG%d" % signo
-    return "signal %d" % signo
 
 
 def has(mask, signo):

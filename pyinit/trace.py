@@ -1,7 +1,9 @@
 """The --verbose event writer: one record per thing pyinit sees or does, with a monotonic time.
 
-The core calls a Tracer as ``tracer(kind, a, b, c, d)`` (all ints) from its wait loop, and
-only when --verbose is on; the Python side calls ``start()``, ``spawned()`` and ``exit()``.
+The core calls a Tracer as ``tracer(kind, a, b, c, d)`` (all ints) from its wait loop, only
+when --verbose or -w installed it; the Python side calls ``start()``, ``spawned()``,
+``exit()`` and sends ``child_exit`` and ``shutdown``. With verbosity 0 (only -w) it writes
+nothing but the reaped_zombie warnings.
 Kinds and their arguments (the contract with pyinit_core):
 
     signal      signo, si_code, si_pid, si_uid     every signal dequeued, SIGCHLD included;
@@ -32,9 +34,12 @@ EVENT_KINDS = ("signal", "forward", "reap", "child_exit", "shutdown", "spawn", "
 
 
 class Tracer:
-    def __init__(self, fmt=None, verbosity=1, stream=None):
+    """Writes --verbose events (verbosity >= 1) and the -w reap warnings (warn_on_reap)."""
+
+    def __init__(self, fmt=None, verbosity=1, stream=None, warn_on_reap=False):
         self.fmt = fmt or report.default_format()
         self.verbosity = verbosity
+        self.warn_on_reap = warn_on_reap
         self.stream = sys.stderr if stream is None else stream
         self.main_child = None
         self._main_name = None      # kept past its reap for the child_exit record
@@ -42,13 +47,15 @@ class Tracer:
         # A /proc from another PID namespace would answer for other processes: read nothing.
         self._proc_ours = procinfo.proc_self_pid() == self._pid
         self._names = {}            # pid -> command name, remembered for the reap
-        self._before_kill = None    # (pid, masks) read at the `signal` event
+        self._before_kill = {}      # pid -> masks, read at the `signal` event
 
     # ---- Python-side events
 
-    def start(self, argv, pid=None, pid1=None, subreaper=None, pid_ns=None,
-              child_blocked=None, child_ignored=None, child_pid=None):
+    def start(self, argv, child_blocked=None, child_ignored=None, child_pid=None, pid=None,
+              pid1=None, subreaper=None, pid_ns=None):
         """The run's facts: who pyinit is and what signal state the child starts with (masks as ints)."""
+        if not self.verbosity:
+            return
         pid = self._pid if pid is None else pid
         record = {
             "event": "start",
@@ -71,10 +78,13 @@ class Tracer:
     def spawned(self, pid):
         """The main child exec'd: remember its pid (the default forward target) and its name."""
         self.main_child = pid
-        self._write({"event": "spawn", "pid": pid, "command": self._remember(pid)})
+        name = self._remember(pid)
+        if self.verbosity:
+            self._write({"event": "spawn", "pid": pid, "command": name or "?"})
 
     def exit(self, code):
-        self._write({"event": "exit", "exit_code": code})
+        if self.verbosity:
+            self._write({"event": "exit", "exit_code": code})
 
     # ---- core events
 
@@ -84,19 +94,22 @@ class Tracer:
                 kind = EVENT_KINDS[kind] if 0 <= kind < len(EVENT_KINDS) else str(kind)
             handler = getattr(self, "_on_" + kind, None)
             if handler is None:
-                self._write({"event": str(kind), "a": a, "b": b, "c": c, "d": d})
+                if self.verbosity:
+                        self._write({"event": str(kind), "a": a, "b": b, "c": c, "d": d})
             else:
                 handler(a, b, c, d)
         except Exception as exc:  # a tracing bug must never take the init down
             self._write({"event": "trace_error", "kind": str(kind), "error": repr(exc)})
 
     def _on_signal(self, signo, si_code, si_pid, si_uid):
-        # Read the target first: this is the moment right before the core's kill().
         if signo == sigsets.SIGCHLD:
-            self._before_kill = None
+            # Exited children are zombies until the core reaps them: their names are still there.
             self._remember_children()
-        elif self.main_child is not None and self._proc_ours:
-            self._before_kill = (self.main_child, procinfo.signal_masks(self.main_child))
+        if not self.verbosity:
+            return
+        if signo != sigsets.SIGCHLD:
+            # This is the moment right before the core's kill(): read how the target handles it.
+            self._snapshot_targets()
         code = sigsets.si_code_name(signo, si_code)
         record = {
             "event": "signal", "signal": sigsets.name(signo), "signo": signo,
@@ -110,6 +123,8 @@ class Tracer:
         self._write(record)
 
     def _on_forward(self, received, sent, target, err):
+        if not self.verbosity:
+            return
         pid = abs(target)
         record = {
             "event": "forward", "signal": sigsets.name(received), "signo": received,
@@ -120,7 +135,7 @@ class Tracer:
             self.main_child = pid
         if sent == 0:
             record["result"] = "dropped"
-            self._before_kill = None
+            self._before_kill = {}
             self._write(record)
             return
         record["result"] = "ok" if err == 0 else errno.errorcode.get(err, "errno %d" % err)
@@ -140,14 +155,23 @@ class Tracer:
         name = self._forget(pid)
         if is_main:
             self._main_name = name
-        record = {"event": "reap", "pid": pid, "command": name}
-        record.update(sigsets.describe_wait_status(status))
-        record["raw_status"] = status
-        record["main_child"] = bool(is_main)
-        record["orphan"] = not is_main
-        self._write(record)
+        facts = sigsets.describe_wait_status(status)
+        if self.verbosity:
+            record = {"event": "reap", "pid": pid, "command": name}
+            record.update(facts)
+            record["raw_status"] = status
+            record["main_child"] = bool(is_main)
+            record["orphan"] = not is_main
+            self._write(record)
+        if self.warn_on_reap and not is_main:
+            how = ("exit code %d" % facts["exit_code"] if facts["status"] == "exited"
+                   else facts.get("signal", facts["status"]))
+            self._warn("reaped_zombie", "reaped zombie pid %d (%s, %s): an orphan that its "
+                       "parent did not wait for" % (pid, name, how), pid=pid, command=name)
 
     def _on_child_exit(self, pid, status, _c, _d):
+        if not self.verbosity:
+            return
         name = self._main_name if pid == self.main_child and self._main_name else self._forget(pid)
         record = {"event": "child_exit", "pid": pid, "command": name}
         record.update(sigsets.describe_wait_status(status))
@@ -155,10 +179,42 @@ class Tracer:
         self._write(record)
 
     def _on_shutdown(self, signo, remaining, grace_ms, _d):
+        if not self.verbosity:
+            return
         record = {"event": "shutdown", "signal": sigsets.name(signo), "signo": signo,
                   "remaining": remaining, "grace_ms": grace_ms,
                   "phase": "kill" if signo == sigsets.SIGKILL else "grace"}
+        leftovers = self._leftovers(signo) if signo != sigsets.SIGKILL else []
+        if leftovers:
+            record["remaining"] = remaining or len(leftovers)
+            record["leftovers"] = ["%d (%s): %s" % item for item in leftovers]
         self._write(record)
+        for pid, name, handling in leftovers:
+            if handling in ("ignored", "blocked"):
+                self._warn("leftover_" + handling, "pid %d (%s) %s %s: it will not stop, and is "
+                           "killed with SIGKILL when the grace period of %d ms ends"
+                           % (pid, name, "ignores" if handling == "ignored" else "blocks",
+                              sigsets.name(signo), grace_ms), pid=pid, command=name)
+
+    def _leftovers(self, signo):
+        """(pid, command, handling of signo) for what the shutdown signals: all of the
+        namespace when pyinit is PID 1, else its descendants."""
+        if not self._proc_ours:
+            return []
+        if self._pid == 1:
+            pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and e != "1"]
+        else:
+            pids, queue = [], procinfo.children(self._pid)
+            while queue:
+                pid = queue.pop()
+                pids.append(pid)
+                queue.extend(procinfo.children(pid))
+        found = []
+        for pid in sorted(pids):
+            masks = procinfo.signal_masks(pid)
+            if masks is not None and not masks["state"].startswith("Z"):
+                found.append((pid, self._remember(pid) or "?", procinfo.handling(masks, signo)))
+        return found
 
     def _on_spawn(self, pid, _b, _c, _d):
         self.spawned(pid)
@@ -170,12 +226,20 @@ class Tracer:
 
     # ---- helpers
 
+    def _snapshot_targets(self):
+        # Until the main child is known, read every child: the target is one of them.
+        self._before_kill = {}
+        if not self._proc_ours:
+            return
+        for pid in ([self.main_child] if self.main_child else procinfo.children(self._pid)):
+            self._before_kill[pid] = procinfo.signal_masks(pid)
+
     def _target_masks(self, pid):
         if not self._proc_ours or pid <= 0:
             return None, "unreadable"
-        taken, self._before_kill = self._before_kill, None
-        if taken is not None and taken[0] == pid and taken[1] is not None:
-            return taken[1], "before_kill"
+        taken, self._before_kill = self._before_kill, {}
+        if taken.get(pid) is not None:
+            return taken[pid], "before_kill"
         return procinfo.signal_masks(pid), "after_kill"
 
     def _warn_about_handling(self, target, name, signo, handling):
@@ -214,7 +278,6 @@ class Tracer:
         return name
 
     def _remember_children(self):
-        # Exited children are zombies until the core reaps them: their names are still there.
         if self._proc_ours:
             for pid in procinfo.children(self._pid):
                 self._remember(pid)
