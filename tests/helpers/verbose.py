@@ -8,22 +8,42 @@ import time
 from helpers.pid1 import Namespace
 
 
-def read_until(stream, predicate, timeout, collected):
-    """Read JSON lines from stream into collected until predicate(record) or timeout."""
+class LineReader:
+    """Lines from a pipe read with os.read: select() on a buffered file object would miss
+    lines already pulled into its buffer."""
+
+    def __init__(self, stream):
+        self.fd = stream.fileno()
+        self.pending = b""
+
+    def readline(self, deadline):
+        while b"\n" not in self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode()
+
+    def rest(self, more):
+        """What is left in the buffer followed by `more` (the remaining output)."""
+        return self.pending.decode() + more
+
+
+def read_until(reader, predicate, timeout, collected):
+    """Read JSON lines into collected until predicate(record) is true or timeout passes."""
     deadline = time.monotonic() + timeout
-    fd = stream.fileno()
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = stream.readline()
-        if not line:
-            break
+    while True:
+        line = reader.readline(deadline)
+        if line is None:
+            raise AssertionError("no matching trace line within %ss; got %r" % (timeout, collected))
         record = json.loads(line)
         collected.append(record)
         if predicate(record):
             return record
-    raise AssertionError("no matching trace line within %ss; got %r" % (timeout, collected))
 
 
 def traced(pyinit, args):
