@@ -70,12 +70,21 @@ class Context:
         self.inherited_blocked = inherited_blocked
         self.inherited_ignored = inherited_ignored
         self.subreaper_requested = (bool(subreaper) if subreaper is not None
-                                    else self.env.get("PYINIT_SUBREAPER", "") not in ("", "0"))
+                                    else _env_flag(self.env, ("PYINIT_SUBREAPER", "TINI_SUBREAPER")))
         self.pid = os.getpid()
         self.proc_ours = procinfo.proc_self_pid() == self.pid
         self.status = procinfo.read_status("self") or {}
         self.mounts = procinfo.mountinfo()
         self.pid1 = None    # filled by the PID namespace check: {"pid", "command", "kind"}
+
+
+def _env_flag(env, names):
+    # The CLI's rule: set, non-empty and not 0/false/no/off.
+    for name in names:
+        value = env.get(name, "")
+        if value:
+            return value.lower() not in ("0", "false", "no", "off")
+    return False
 
 
 def run(cmd_argv, fmt=None, inherited_blocked=None, inherited_ignored=None,
@@ -533,9 +542,10 @@ def check_signals(ctx):
                  if s not in _MUST_REACH_CHILD and s not in (sigsets.SIGKILL, sigsets.SIGSTOP)]
         if critical:
             found.add("fail", "pyinit was started with %s %s and passes that on to the command, "
-                      "as exec does: it %s them unless it sets its own handler, so Ctrl-C and "
-                      "`docker stop` cannot stop it (SIGKILL after the grace period). Fix the "
-                      "runtime or the wrapper that starts pyinit." % (", ".join(critical), label, verb))
+                      "as exec does: the command %s %s unless it sets its own handler, so "
+                      "Ctrl-C and `docker stop` cannot stop it (SIGKILL after the grace period). "
+                      "Fix the runtime or the wrapper that starts pyinit."
+                      % (", ".join(critical), label, verb, "it" if len(critical) == 1 else "them"))
         if other:
             found.add("warn", "Also %s at start, and passed on to the command: %s."
                       % (label, ", ".join(other)))
