@@ -360,9 +360,7 @@ def _is_setid(path):
 def check_credentials(ctx):
     found = Findings()
     status = ctx.status
-    cap_eff = sigsets.parse_hex(status.get("CapEff", "0"))
-    caps = [name for bit, name in enumerate(CAPABILITIES) if (cap_eff >> bit) & 1]
-    caps += ["cap_%d" % bit for bit in range(len(CAPABILITIES), 64) if (cap_eff >> bit) & 1]
+    caps = _effective_caps(status)
     uid_map = _read_map("/proc/self/uid_map")
     gid_map = _read_map("/proc/self/gid_map")
     uids = status.get("Uid", "").split()
@@ -457,8 +455,10 @@ def check_limits(ctx):
 
 
 def _effective_caps(status):
+    """CapEff by name; bits newer than this table as cap_N."""
     cap_eff = sigsets.parse_hex(status.get("CapEff", "0"))
-    return [name for bit, name in enumerate(CAPABILITIES) if (cap_eff >> bit) & 1]
+    return [CAPABILITIES[bit] if bit < len(CAPABILITIES) else "cap_%d" % bit
+            for bit in range(64) if (cap_eff >> bit) & 1]
 
 
 def _pids_cgroup(mounts):

@@ -44,3 +44,14 @@ def test_outside_a_namespace_without_s_it_warns_that_orphans_escape(pyinit):
     env = dict(os.environ, PYINIT_SUBREAPER="1")
     _, checks, _ = run_doctor([], pyinit, env=env)
     assert checks["subreaper"]["verdict"] == "ok"
+
+
+@pytest.mark.timeout(60)
+def test_hidepid_on_proc_is_named(pyinit):
+    """/proc remounted hidepid=2: the option is reported; root still sees everything (ok)."""
+    script = 'mount -o remount,hidepid=2 /proc && exec "$0" "$@"'
+    result, checks, summary = run_doctor(
+        ["unshare", "--mount", "--pid", "--fork", "--mount-proc", "sh", "-c", script], pyinit)
+    record = checks["pid_namespace"]
+    assert record["proc_options"] in (["hidepid=2"], ["hidepid=invisible"]), record
+    assert record["verdict"] == "ok" and "root sees every process" in record["message"]

@@ -16,3 +16,19 @@ def run_doctor(prefix, pyinit, extra=(), timeout=60, **kwargs):
     assert len(summaries) == 1, "expected one summary line; stdout %r stderr %r" % (
         result.stdout, result.stderr)
     return result, checks, summaries[0]
+
+
+def pids_cgroup_root():
+    """The pids controller: cgroup v1's pids hierarchy, or a v2 tree that enables pids."""
+    import os
+
+    if os.path.exists("/sys/fs/cgroup/pids/tasks"):
+        return "/sys/fs/cgroup/pids"
+    for root in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
+        try:
+            with open(os.path.join(root, "cgroup.controllers")) as f:
+                if "pids" in f.read().split():
+                    return root
+        except OSError:
+            pass
+    raise AssertionError("no cgroup pids controller is mounted: cannot limit processes")
