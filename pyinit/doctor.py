@@ -372,8 +372,12 @@ def check_credentials(ctx):
                  status.get("Seccomp", ""), "unknown")}
 
     if facts["user_namespace"]:
-        found.add("ok", "Running in a user namespace (uid_map %s): uid 0 here is not root on "
-                  "the host." % "; ".join(uid_map))
+        outside = _map_outside(uid_map, os.geteuid())
+        facts["uid_outside"] = outside
+        found.add("ok", "Running in a user namespace (uid_map %s): uid %d here is %s outside, "
+                  "and capabilities count only for what this namespace owns."
+                  % ("; ".join(uid_map), os.geteuid(),
+                     "uid %d" % outside if outside is not None else "unmapped"))
     if os.geteuid() == 0:
         if "CAP_KILL" not in caps:
             found.add("warn", "Root without CAP_KILL: once the command switches to another user "
@@ -395,6 +399,18 @@ def check_credentials(ctx):
     if not found.items:
         found.add("ok", "Credentials do not limit signalling or reaping.")
     return found.record("credentials", facts)
+
+
+def _map_outside(lines, inside_id):
+    """The id outside the user namespace for inside_id, from uid_map lines 'inside outside count'."""
+    for line in lines:
+        try:
+            inside, outside, count = (int(word) for word in line.split())
+        except ValueError:
+            continue
+        if inside <= inside_id < inside + count:
+            return outside + inside_id - inside
+    return None
 
 
 def _read_map(path):
