@@ -144,6 +144,8 @@ def _write(record, fmt, stream):
                 continue
             if isinstance(value, (list, tuple)):
                 value = ", ".join(_text_item(v) for v in value) if value else "(none)"
+            elif isinstance(value, dict):
+                value = _text_item(value)
             lines.append("    %s: %s" % (key, value))
         text = "\n".join(lines)
     try:
@@ -682,7 +684,10 @@ def check_command(ctx):
         return {"event": "doctor", "check": "command", "verdict": "ok",
                 "message": "%s can be executed (--check passed)." % ctx.cmd_argv[0],
                 "argv": ctx.cmd_argv}
-    message = failure.get("message") or failure.get("cause") or "the --check validation failed"
+    # A preflight failure record: cause (+ errno) and a hint, as every failure report has.
+    message = failure.get("message") or failure.get("hint") or "the --check validation failed"
+    if failure.get("cause"):
+        message = "%s: %s" % (failure["cause"], message)
     facts["failure"] = failure
     return {"event": "doctor", "check": "command", "verdict": "fail",
             "message": "%s cannot run: %s" % (ctx.cmd_argv[0], message), **facts}
