@@ -95,7 +95,7 @@ class Tracer:
             handler = getattr(self, "_on_" + kind, None)
             if handler is None:
                 if self.verbosity:
-                        self._write({"event": str(kind), "a": a, "b": b, "c": c, "d": d})
+                    self._write({"event": str(kind), "a": a, "b": b, "c": c, "d": d})
             else:
                 handler(a, b, c, d)
         except Exception as exc:  # a tracing bug must never take the init down
@@ -154,7 +154,7 @@ class Tracer:
     def _on_reap(self, pid, status, is_main, _unused):
         name = self._forget(pid)
         if is_main:
-            self._main_name = name
+            self.main_child, self._main_name = pid, name
         facts = sigsets.describe_wait_status(status)
         if self.verbosity:
             record = {"event": "reap", "pid": pid, "command": name}

@@ -63,3 +63,20 @@ def test_a_process_never_seen_alive_is_named_with_a_question_mark():
     tracer("reap", 999999, 0, 0, 0)
     reap, = events_of(out.getvalue(), "reap")
     assert reap["command"] == "?"
+
+
+@pytest.mark.timeout(30)
+def test_child_exit_keeps_the_main_childs_name_without_a_spawned_call():
+    """The reap marked is_main names the child, and child_exit repeats that name."""
+    tracer, out = new_tracer()
+    proc = subprocess.Popen(["sh", "-c", "read line; exit 5"], stdin=subprocess.PIPE)
+    wait_comm(proc.pid, "sh")
+    proc.stdin.close()
+    wait_for(lambda: _zombie(proc.pid), 10, "the child to become a zombie")
+    tracer("signal", signal.SIGCHLD, 1, proc.pid, 0)
+    pid, status = os.waitpid(proc.pid, 0)
+    proc.returncode = 5
+    tracer("reap", pid, status, 1, 0)
+    tracer("child_exit", pid, status, 0, 0)
+    exit_record, = events_of(out.getvalue(), "child_exit")
+    assert exit_record["command"] == "sh" and exit_record["exit_code"] == 5
