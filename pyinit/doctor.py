@@ -615,8 +615,9 @@ def check_zombies(ctx):
         names = ", ".join("%d (%s)" % (z["pid"], z["command"]) for z in leaked)
         who = "%d (%s)" % (parent, leaked[0]["parent_command"])
         if parent == 1 and ctx.pid != 1:
-            found.add("fail", "PID 1 %s does not reap: zombies %s are orphans it never waits "
-                      "for; they fill the pids limit. Run pyinit as PID 1, or with -s." % (who, names))
+            found.add("fail", "PID 1 (%s) does not reap: zombies %s are orphans it never waits "
+                      "for, and they count against the pids limit. Run pyinit as PID 1, or "
+                      "under it with -s." % (leaked[0]["parent_command"], names))
         elif parent == ctx.pid:
             found.add("fail", "This process %s has unreaped children %s." % (who, names))
         else:
