@@ -452,8 +452,9 @@ def check_limits(ctx):
     if soft != resource.RLIM_INFINITY:
         exempt = os.geteuid() == 0 and bool(
             {"CAP_SYS_RESOURCE", "CAP_SYS_ADMIN"} & set(_effective_caps(ctx.status)))
-        used = sum(p["threads"] for p in _processes() if p["uid"] == os.getuid())
-        facts["nproc_used_visible"] = used if ctx.proc_ours else None
+        used = (sum(p["threads"] for p in _processes() if p["uid"] == os.getuid())
+                if ctx.proc_ours else None)
+        facts["nproc_used_visible"] = used
         if exempt:
             found.add("ok", "RLIMIT_NPROC is %d, but root with CAP_SYS_RESOURCE/CAP_SYS_ADMIN is "
                       "exempt." % soft)
