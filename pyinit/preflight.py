@@ -367,6 +367,9 @@ def _check_loader(info, path, argv):
             loader_head = handle.read(64)
     except OSError:
         return None
+    if len(loader_head) < (64 if info.bits == 64 else 52):
+        # The kernel reads a whole ELF header from the loader; a short read is EIO.
+        return _bad_loader(argv, path, loader, "EIO", "it is shorter than an ELF header")
     if not elf.is_elf(loader_head):
         return _bad_loader(argv, path, loader, "ELIBBAD", "it is not an ELF file")
     if len(loader_head) < 20 or elf._E_TYPE_MACHINE.unpack_from(loader_head, 16)[1] != info.machine:
