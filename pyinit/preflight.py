@@ -64,6 +64,7 @@ _CAUSE_FOR_ERRNO = {
 # errnos after which execvp tries the next PATH directory (glibc posix/execvpe.c)
 _SEARCH_GOES_ON = ("ENOENT", "EACCES")
 _S_IFMT, _S_IFDIR, _S_IFREG = 0o170000, 0o040000, 0o100000
+_MAX_ENV_HOPS = 8
 
 
 def exit_code_for(record):
@@ -198,8 +199,12 @@ def _exists(path):
 
 # ---------------------------------------------------------------- one file, as the kernel sees it
 
-def _check_file(path, argv, env, deep, depth):
-    """The record for execve(path), or None. ``depth`` counts #! interpreters already followed."""
+def _check_file(path, argv, env, deep, depth, hops=0):
+    """The record for execve(path), or None.
+
+    ``depth`` counts #! interpreters the kernel already followed in this execve; ``hops``
+    counts new execves made by ``#!/usr/bin/env NAME`` (bounded, in case NAME is the script).
+    """
     try:
         st = os.stat(path)
     except (OSError, ValueError) as error:
@@ -223,7 +228,7 @@ def _check_file(path, argv, env, deep, depth):
     finally:
         os.close(fd)
     if head[:2] == b"#!":
-        return _check_script(head, path, argv, env, deep, depth)
+        return _check_script(head, path, argv, env, deep, depth, hops)
     return _unknown_format(head, path, argv, "neither ELF nor #!" if head else "the file is empty")
 
 
@@ -403,16 +408,21 @@ def _check_libraries(path, info, argv, env):
 
 # ---------------------------------------------------------------- #! scripts
 
-def _check_script(head, path, argv, env, deep, depth):
+def _check_script(head, path, argv, env, deep, depth, hops):
     found = shebang.parse(head)
     if found.problem:
         record = _unknown_format(head, path, argv, found.problem)
         if record is not None:
             record["format"] = "script"
         return record
-    if depth >= shebang.MAX_RECURSION:
+    if depth + 1 >= shebang.MAX_NESTED_SCRIPTS and _is_script(found.interpreter):
         return _record("interpreter_loop", argv, path, interpreter=found.interpreter)
     interpreter = found.interpreter
+    if not interpreter:
+        record = _record("bad_interpreter", argv, path, interpreter="",
+                         detail="the #! line starts with a NUL byte, so the interpreter name is empty")
+        _set_errno(record, "EACCES", None)
+        return record
     if found.crlf:
         record = _record("shebang_crlf", argv, path, interpreter=interpreter,
                          shebang_line="#!" + interpreter + (" " + found.argument if found.argument else ""))
@@ -425,11 +435,11 @@ def _check_script(head, path, argv, env, deep, depth):
         return _record("shebang_interpreter_missing", argv, path, interpreter=interpreter)
     except (OSError, ValueError):
         pass   # the nested check reports ELOOP/EACCES with the interpreter named
-    nested = _check_file(interpreter, [interpreter], env, deep, depth + 1)
+    nested = _check_file(interpreter, [interpreter], env, deep, depth + 1, hops)
     if nested is not None:
         return _interpreter_failed(nested, path, argv, interpreter)
     program = shebang.env_target(found)
-    if program is None:
+    if program is None or hops >= _MAX_ENV_HOPS:
         return None
     candidates, searched = resolve(program, env.get("PATH"))
     if not candidates:
@@ -437,7 +447,7 @@ def _check_script(head, path, argv, env, deep, depth):
                        program=program, searched=searched)
     first = None
     for candidate in candidates:
-        nested = _check_file(candidate, [candidate], env, deep, depth + 1)
+        nested = _check_file(candidate, [candidate], env, deep, 0, hops + 1)
         if nested is None:
             return None
         first = first or nested
@@ -446,9 +456,19 @@ def _check_script(head, path, argv, env, deep, depth):
     return _interpreter_failed(first, path, argv, candidates[0], program=program)
 
 
+def _is_script(path):
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            return handle.read(2) == b"#!"
+    except (OSError, ValueError):
+        return False
+
+
 def _interpreter_failed(nested, script, argv, interpreter, program=None):
     """A failure of the #! interpreter (or env's target), reported against the script."""
     cause = nested["cause"]
+    if cause == "interpreter_loop":
+        return _record("interpreter_loop", argv, script, interpreter=interpreter)
     if cause in ("permission_denied", "noexec_mount", "is_directory", "not_executable_format",
                  "symlink_loop"):
         record = _record("bad_interpreter", argv, script, interpreter=interpreter,
