@@ -21,7 +21,7 @@ not_executable_format (the kernel's ENOEXEC), although glibc's execvp would hand
 
 import os
 
-from . import elf, shebang
+from . import elf
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXIT_CANNOT_EXECUTE = 126
@@ -409,6 +409,8 @@ def _check_libraries(path, info, argv, env):
 # ---------------------------------------------------------------- #! scripts
 
 def _check_script(head, path, argv, env, deep, depth, hops):
+    from . import shebang
+
     found = shebang.parse(head)
     if found.problem:
         record = _unknown_format(head, path, argv, found.problem)
