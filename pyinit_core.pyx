@@ -127,14 +127,15 @@ cdef enum EventKind:
 EVENT_NAMES = ("signal", "forward", "reap")
 
 # Stages of the child's single error path, written to the error pipe with errno.
-cpdef enum Stage:
+cdef enum Stage:
     STAGE_FORK = 0
     STAGE_SETPGID = 1
     STAGE_DISPOSITIONS = 2
     STAGE_SIGMASK = 3
     STAGE_EXEC = 4
 
-EXEC_STAGE = STAGE_EXEC
+# A cpdef enum would import `enum` (3 ms) on every start: export the one value Python needs.
+EXEC_STAGE = <int>STAGE_EXEC
 STAGE_NAMES = ("fork", "setpgid", "signal dispositions", "signal mask", "execve")
 
 cdef inline uint64_t sigbit(int sig) noexcept nogil:
