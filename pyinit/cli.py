@@ -1,0 +1,252 @@
+"""Command line and environment -> Config, or a one-line usage error (exit 2).
+
+tini's flags where tini has them, their long forms, dumb-init's --rewrite, and pyinit's own
+(--grace, --check, --doctor, --report-format). Hand-rolled rather than argparse: argparse costs
+a few milliseconds on every start of every container.
+"""
+
+from pyinit import signames
+from pyinit.config import Config
+
+EXIT_USAGE = 2
+DEFAULT_GRACE_SECONDS = 3.0
+
+# Each variable sits beside the flag it mirrors; TINI_* are accepted for drop-in use.
+ENV_SUBREAPER = ("PYINIT_SUBREAPER", "TINI_SUBREAPER")              # -s
+ENV_KILL_PROCESS_GROUP = ("PYINIT_KILL_PROCESS_GROUP", "TINI_KILL_PROCESS_GROUP")  # -g
+ENV_VERBOSITY = ("PYINIT_VERBOSITY", "TINI_VERBOSITY")              # -v
+ENV_GRACE = ("PYINIT_GRACE",)                                       # --grace
+ENV_REPORT_FORMAT = ("PYINIT_REPORT_FORMAT",)                       # --report-format
+
+USAGE = """\
+usage: pyinit [OPTIONS] [--] CMD [ARGS...]
+       pyinit --check [--report-format FMT] -- CMD [ARGS...]
+       pyinit --doctor [--report-format FMT] [-- CMD [ARGS...]]
+
+Runs CMD as its child, forwards every signal to it, reaps zombies and exits with CMD's
+status (128+N when CMD was killed by signal N).
+
+options:
+  -s, --subreaper          become a child subreaper when not PID 1 (env PYINIT_SUBREAPER=1)
+  -p, --pdeathsig SIG      signal pyinit gets when its parent dies (forwarded to CMD)
+  -v, --verbose            trace signals, forwards, reaps and exit as JSON lines on stderr
+                           (repeatable; env PYINIT_VERBOSITY=N)
+  -w, --warn-on-reap       warn about every reaped zombie that is not CMD
+  -g, --pgroup             forward signals to CMD's process group (env PYINIT_KILL_PROCESS_GROUP=1)
+  -e, --remap-exit CODE    report CMD's exit code CODE as 0 (repeatable)
+  -r, --rewrite FROM:TO    forward signal FROM as TO; TO=0 drops it (repeatable)
+      --grace SECONDS      after CMD exits, give the processes left SECONDS between SIGTERM
+                           and SIGKILL (default 3; 0 exits at once, as tini; env PYINIT_GRACE)
+      --check              only validate that CMD would start: exit 0, 126 or 127
+      --doctor             report on this PID namespace, mounts, credentials and limits
+      --report-format FMT  json or text (default: text on a terminal, else json;
+                           env PYINIT_REPORT_FORMAT)
+  -l, --license            show the license and exit
+  -h, --help               show this help and exit
+      --version            show the version and exit
+
+exit codes: CMD's own; 128+N when CMD died of signal N; 2 bad usage; 1 pyinit itself failed;
+126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader).
+"""
+
+LICENSE = "pyinit is distributed under the MIT license.\n"
+
+
+class UsageError(Exception):
+    """Bad input on the command line or in the environment: one line, exit 2."""
+
+
+class Exit(Exception):
+    """--help, --version, --license: print `text` on stdout and exit 0."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.text = text
+
+
+def _env(env, names):
+    for name in names:
+        value = env.get(name)
+        if value is not None and value != "":
+            return name, value
+    return None, None
+
+
+def _env_flag(env, names):
+    name, value = _env(env, names)
+    if name is None:
+        return False
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    return True
+
+
+def _parse_exit_code(text):
+    if not text.isdigit() or not 0 <= int(text) <= 255:
+        raise UsageError("exit code %r for -e is not a number from 0 to 255" % text)
+    return int(text)
+
+
+def _parse_rewrite(text):
+    source, sep, target = text.partition(":")
+    if not sep:
+        raise UsageError("--rewrite %r: expected FROM:TO, e.g. TERM:QUIT or 15:0" % text)
+    try:
+        received = signames.parse(source)
+        sent = signames.parse(target, allow_zero=True)
+    except ValueError as error:
+        raise UsageError("--rewrite %r: %s" % (text, error)) from None
+    if received in (9, 19):
+        raise UsageError("--rewrite %r: %s never reaches pyinit" % (text, signames.name(received)))
+    if received == 17:
+        raise UsageError("--rewrite %r: SIGCHLD is how pyinit learns of exits; it is not forwarded" % text)
+    return received, sent
+
+
+def _parse_grace(text, origin):
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86400 or seconds != seconds:
+        raise UsageError("%s %r is not a number of seconds from 0 to 86400" % (origin, text))
+    return seconds
+
+
+def _parse_format(text, origin):
+    value = text.strip().lower()
+    if value not in ("json", "text"):
+        raise UsageError("%s %r: expected json or text" % (origin, text))
+    return value
+
+
+# option -> (canonical name, takes a value)
+_OPTIONS = {
+    "-s": ("subreaper", False), "--subreaper": ("subreaper", False),
+    "-p": ("pdeathsig", True), "--pdeathsig": ("pdeathsig", True),
+    "-v": ("verbose", False), "--verbose": ("verbose", False),
+    "-w": ("warn_on_reap", False), "--warn-on-reap": ("warn_on_reap", False),
+    "-g": ("pgroup", False), "--pgroup": ("pgroup", False),
+    "-e": ("remap_exit", True), "--remap-exit": ("remap_exit", True),
+    "-r": ("rewrite", True), "--rewrite": ("rewrite", True),
+    "--grace": ("grace", True),
+    "--check": ("check", False),
+    "--doctor": ("doctor", False),
+    "--report-format": ("report_format", True),
+    "-l": ("license", False), "--license": ("license", False),
+    "-h": ("help", False), "--help": ("help", False),
+    "--version": ("version", False),
+}
+
+
+def _split_options(args):
+    """Yield (name, value, spelled) for each option; return the command that follows."""
+    found = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return found, args[i + 1:]
+        if not arg.startswith("-") or arg == "-":
+            return found, args[i:]
+        if arg.startswith("--"):
+            spelled, eq, inline = arg.partition("=")
+            if spelled not in _OPTIONS:
+                raise UsageError("unknown option %s (see pyinit --help)" % spelled)
+            name, takes_value = _OPTIONS[spelled]
+            if takes_value and not eq:
+                i += 1
+                if i >= len(args):
+                    raise UsageError("option %s needs a value" % spelled)
+                inline = args[i]
+            elif eq and not takes_value:
+                raise UsageError("option %s takes no value" % spelled)
+            found.append((name, inline if takes_value else None, spelled))
+        else:
+            # Short options cluster (-vvv, -sg) and take a value attached or next (-pTERM, -p TERM).
+            j = 1
+            while j < len(arg):
+                spelled = "-" + arg[j]
+                if spelled not in _OPTIONS:
+                    raise UsageError("unknown option %s (see pyinit --help)" % spelled)
+                name, takes_value = _OPTIONS[spelled]
+                if takes_value:
+                    value = arg[j + 1:]
+                    if not value:
+                        i += 1
+                        if i >= len(args):
+                            raise UsageError("option %s needs a value" % spelled)
+                        value = args[i]
+                    found.append((name, value, spelled))
+                    break
+                found.append((name, None, spelled))
+                j += 1
+        i += 1
+    return found, []
+
+
+def parse(args, env):
+    """Return a Config for these arguments (without argv[0]) and this environment."""
+    options, command = _split_options(list(args))
+    values = {
+        "subreaper": _env_flag(env, ENV_SUBREAPER),
+        "pgroup": _env_flag(env, ENV_KILL_PROCESS_GROUP),
+        "pdeathsig": 0,
+        "verbosity": 0,
+        "warn_on_reap": False,
+        "remap_exit": set(),
+        "rewrite": {},
+        "grace": DEFAULT_GRACE_SECONDS,
+        "report_format": None,
+        "mode": "run",
+    }
+    name, raw = _env(env, ENV_VERBOSITY)
+    if name:
+        if not raw.isdigit():
+            raise UsageError("%s=%r is not a whole number" % (name, raw))
+        values["verbosity"] = int(raw)
+    name, raw = _env(env, ENV_GRACE)
+    if name:
+        values["grace"] = _parse_grace(raw, name + "=")
+    name, raw = _env(env, ENV_REPORT_FORMAT)
+    if name:
+        values["report_format"] = _parse_format(raw, name + "=")
+
+    for option, value, spelled in options:
+        if option == "help":
+            raise Exit(USAGE)
+        if option == "version":
+            from pyinit import __version__
+            raise Exit("pyinit %s\n" % __version__)
+        if option == "license":
+            raise Exit(LICENSE)
+        if option in ("subreaper", "pgroup", "warn_on_reap"):
+            values[option] = True
+        elif option == "verbose":
+            values["verbosity"] += 1
+        elif option == "pdeathsig":
+            try:
+                values["pdeathsig"] = signames.parse(value)
+            except ValueError as error:
+                raise UsageError("%s: %s" % (spelled, error)) from None
+        elif option == "remap_exit":
+            values["remap_exit"].add(_parse_exit_code(value))
+        elif option == "rewrite":
+            received, sent = _parse_rewrite(value)
+            values["rewrite"][received] = sent
+        elif option == "grace":
+            values["grace"] = _parse_grace(value, spelled)
+        elif option == "report_format":
+            values["report_format"] = _parse_format(value, spelled)
+        elif option in ("check", "doctor"):
+            if values["mode"] != "run" and values["mode"] != option:
+                raise UsageError("--check and --doctor cannot be combined")
+            values["mode"] = option
+
+    if not command and values["mode"] != "doctor":
+        raise UsageError("no command given: usage: pyinit [OPTIONS] [--] CMD [ARGS...]")
+    if command and command[0] == "":
+        raise UsageError("the command is an empty string")
+    values["command"] = command
+    values["remap_exit"] = frozenset(values["remap_exit"])
+    return Config(**values)

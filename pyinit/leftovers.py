@@ -1,0 +1,47 @@
+"""Find the processes left behind when pyinit is a subreaper but not a namespace's PID 1.
+
+There, `kill(-1, ...)` would signal every process of the user on the host, so the processes
+to stop are found by walking pyinit's own descendants through /proc/PID/task/TID/children.
+"""
+
+import os
+
+
+def children_of(pid):
+    found = []
+    try:
+        tasks = os.listdir("/proc/%d/task" % pid)
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                found.extend(int(word) for word in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def descendants(pid):
+    """Every live descendant of pid, parents before their children."""
+    seen = []
+    queue = children_of(pid)
+    while queue:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.append(current)
+        queue.extend(children_of(current))
+    return seen
+
+
+def signal_descendants(sig):
+    """Send sig to each descendant of this process; return how many were signalled."""
+    count = 0
+    for pid in descendants(os.getpid()):
+        try:
+            os.kill(pid, sig)
+            count += 1
+        except OSError:
+            pass
+    return count

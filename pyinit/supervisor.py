@@ -1,0 +1,223 @@
+"""What pyinit does, in order: configure, validate, spawn, supervise, shut down, exit.
+
+The steps that act (blocking signals, fork/exec, the wait loop) are pyinit_core's; this module
+only decides and reports. Diagnostics (preflight's deep checks, --doctor, tracing) are
+imported only when they are needed.
+"""
+
+import os
+import sys
+
+import pyinit_core as core
+from pyinit import cli
+
+EXIT_FAILURE = 1          # pyinit itself could not do its job (fork failed, ...)
+EXIT_CANNOT_EXECUTE = 126
+EXIT_NOT_FOUND = 127
+
+SIGTERM, SIGKILL, SIGCONT = 15, 9, 18
+# CPython ignores these two itself at start-up: they are not the parent's wish.
+PYTHON_IGNORED = (1 << (13 - 1)) | (1 << (25 - 1))
+# After SIGKILL, stop waiting for processes stuck in the kernel (D state) after this long.
+KILL_REAP_MS = 2000
+# A child that exits 127 within this long after exec is checked for a dynamic-loader failure.
+EARLY_EXIT_NS = 1_000_000_000
+
+
+def exit_code_of(status):
+    """Exit code for a raw wait status: the code, or 128+N for death by signal N."""
+    if status & 0x7F == 0:
+        return (status >> 8) & 0xFF
+    return 128 + (status & 0x7F)
+
+
+def _finish(code):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
+def main(args, inherited):
+    try:
+        _main(args, inherited)
+    except Exception as error:
+        # A bug in pyinit must still end in one structured line and a documented code.
+        import json
+        sys.stderr.write(json.dumps({"event": "pyinit_failed", "cause": "internal_error",
+                                     "message": "%s: %s" % (type(error).__name__, error)}) + "\n")
+        _finish(EXIT_FAILURE)
+
+
+def _main(args, inherited):
+    # First thing: on the `python -m pyinit` path nothing has blocked signals yet.
+    previous_mask = core.block_async_signals()
+    if inherited is None:
+        child_mask = previous_mask
+        child_ignored = core.ignored_signals() & ~PYTHON_IGNORED
+    else:
+        child_mask, child_ignored = inherited
+
+    try:
+        config = cli.parse(args, os.environ)
+    except cli.Exit as done:
+        sys.stdout.write(done.text)
+        _finish(0)
+    except cli.UsageError as error:
+        sys.stderr.write("pyinit: %s\n" % error)
+        _finish(cli.EXIT_USAGE)
+
+    from pyinit import report
+    fmt = config.report_format or report.default_format()
+    if config.mode == "doctor":
+        from pyinit import doctor
+        _finish(doctor.run(config.command, fmt, inherited_blocked=child_mask,
+                           inherited_ignored=child_ignored))
+    if config.mode == "check":
+        _finish(check_only(config, fmt))
+    _finish(run(config, fmt, child_mask, child_ignored))
+
+
+def check_only(config, fmt):
+    from pyinit import preflight, report
+    record = preflight.check(config.command, os.environ, deep=True)
+    if record is None:
+        return 0
+    report.write(record, fmt)
+    return preflight.exit_code_for(record)
+
+
+def _encode(items):
+    return [os.fsencode(item) for item in items]
+
+
+def _tracer(config, fmt):
+    from pyinit import trace
+    return trace.Tracer(fmt, config.verbosity, sys.stderr, warn_on_reap=config.warn_on_reap)
+
+
+def run(config, fmt, child_mask, child_ignored):
+    from pyinit import report
+    core.reset_sigchld()
+    core.set_process_name(b"pyinit")
+    pid1 = os.getpid() == 1
+    if config.pdeathsig:
+        core.set_parent_death_signal(config.pdeathsig)
+    if not pid1:
+        if config.subreaper:
+            core.set_child_subreaper()
+        elif not core.is_child_subreaper():
+            report.write({"event": "warning", "cause": "not_a_reaper",
+                          "message": "pyinit is not PID 1 and not a child subreaper: orphans "
+                                     "will not be re-parented to it and will not be reaped",
+                          "hint": "run it as PID 1 of a PID namespace, or pass -s "
+                                  "(PYINIT_SUBREAPER=1)"}, fmt)
+
+    tracer = None
+    if config.verbosity or config.warn_on_reap:
+        tracer = _tracer(config, fmt)
+        core.set_event_sink(tracer)
+
+    from pyinit import preflight
+    env = os.environ
+    failure = preflight.check(config.command, env)
+    if failure is not None:
+        report.write(failure, fmt)
+        return _exit(tracer, preflight.exit_code_for(failure))
+
+    candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
+    child_env = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env.items()]
+    if tracer is not None:
+        tracer.start(config.command, child_mask, child_ignored)
+
+    pid, err, index, stage = core.spawn(
+        _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
+        config.pgroup, _stdin_is_terminal())
+    if pid < 0:
+        if stage == 0:
+            report.write(_self_failure("fork", err), fmt)
+            return _exit(tracer, EXIT_FAILURE)
+        tried = candidates[index] if 0 <= index < len(candidates) else config.command[0]
+        if stage != core.EXEC_STAGE:
+            report.write(_self_failure("child setup (stage %d)" % stage, err), fmt)
+            return _exit(tracer, EXIT_FAILURE)
+        record = preflight.explain_exec_failure(config.command, env, tried, err)
+        report.write(record, fmt)
+        return _exit(tracer, preflight.exit_code_for(record))
+    started = core.monotonic_ns()
+
+    rewrite = list(range(65))
+    for received, sent in config.rewrite.items():
+        rewrite[received] = sent
+    status = core.supervise(pid, config.pgroup, rewrite)
+    code = exit_code_of(status)
+    if tracer is not None:
+        tracer("child_exit", pid, status, 0, 0)
+
+    if code == EXIT_NOT_FOUND and core.monotonic_ns() - started < EARLY_EXIT_NS:
+        record = preflight.diagnose_early_127(config.command, env, candidates[index] if index >= 0 else None)
+        if record is not None:
+            report.write(record, fmt)
+
+    shut_down_leftovers(config.grace, pid1, tracer)
+    if code in config.remap_exit:
+        code = 0
+    return _exit(tracer, code)
+
+
+def _exit(tracer, code):
+    if tracer is not None:
+        tracer.exit(code)
+    return code
+
+
+def _stdin_is_terminal():
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
+
+
+def _self_failure(what, err):
+    from pyinit import report
+    import errno as errno_names
+    record = {"event": "pyinit_failed", "cause": what.split(" ")[0] + "_failed",
+              "errno": errno_names.errorcode.get(err, str(err)), "errno_code": err,
+              "strerror": os.strerror(err)}
+    if what == "fork" and err == errno_names.EAGAIN:
+        record["hint"] = ("the process limit is reached (pids.max of the cgroup, or "
+                          "RLIMIT_NPROC): raise it or stop processes")
+    else:
+        record["hint"] = "%s failed: %s" % (what, os.strerror(err))
+    record.update(report.process_facts())
+    return record
+
+
+def shut_down_leftovers(grace, pid1, tracer):
+    """Give what the main child left behind `grace` seconds between SIGTERM and SIGKILL.
+
+    As PID 1 that is every other process of the namespace; as a subreaper only our own
+    descendants. grace 0 keeps tini's behaviour: exit at once (the kernel kills the rest).
+    """
+    if core.drain(0) or grace <= 0:
+        return
+
+    def signal_all(sig):
+        if pid1:
+            core.signal_namespace(sig)
+        else:
+            from pyinit import leftovers
+            leftovers.signal_descendants(sig)
+
+    if tracer is not None:
+        tracer("shutdown", SIGTERM, 0, int(grace * 1000), 0)
+    signal_all(SIGTERM)
+    signal_all(SIGCONT)   # a stopped process cannot act on SIGTERM until it runs again
+    if core.drain(int(grace * 1000)):
+        return
+    if tracer is not None:
+        tracer("shutdown", SIGKILL, 0, 0, 0)
+    signal_all(SIGKILL)
+    core.drain(KILL_REAP_MS)

@@ -1,0 +1,59 @@
+"""Fixtures shared by every test: the installed pyinit, compiled helpers, a clean environment.
+
+The tests run the installed `pyinit` command (the launcher of the venv pytest runs in) as a
+black box. They need root and PID namespaces; without them they fail, loudly, never skip.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from helpers import programs
+
+# Environment variables that change pyinit's behaviour: no test inherits them by accident.
+PYINIT_VARIABLES = ("PYINIT_SUBREAPER", "PYINIT_KILL_PROCESS_GROUP", "PYINIT_VERBOSITY",
+                    "PYINIT_GRACE", "PYINIT_REPORT_FORMAT", "PYINIT_PYTHON", "TINI_SUBREAPER",
+                    "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in PYINIT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pyinit():
+    """Path of the installed `pyinit` launcher next to the interpreter running the tests."""
+    path = os.path.join(os.path.dirname(sys.executable), "pyinit")
+    if not os.access(path, os.X_OK):
+        path = shutil.which("pyinit")
+    if not path:
+        pytest.fail("the pyinit command is not installed next to %s: run `pip install .`"
+                    % sys.executable)
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pid_namespaces_work():
+    """Everything here needs root and `unshare --pid`: fail loudly when that is missing."""
+    if os.geteuid() != 0:
+        pytest.fail("pyinit's tests run as root (they create PID and mount namespaces)")
+    result = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "true"],
+                            capture_output=True, text=True, timeout=30)
+    if result.returncode != 0:
+        pytest.fail("cannot create a PID namespace with unshare: %s" % result.stderr.strip())
+
+
+@pytest.fixture(scope="session")
+def build_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("helpers"))
+
+
+@pytest.fixture(scope="session")
+def recorder(build_dir):
+    """tests/helpers/signal_recorder.c, compiled."""
+    return programs.compile_program("signal_recorder", build_dir)

@@ -1,0 +1,68 @@
+"""Bad input gets one clear line on stderr and exit 2, never a traceback."""
+
+import pytest
+
+from helpers.run import run_plain
+
+BAD_INPUT = [
+    [],
+    ["--"],
+    ["--bogus", "true"],
+    ["-x", "true"],
+    ["-p"],
+    ["-p", "SIGNOPE", "true"],
+    ["-p", "99", "true"],
+    ["-e", "256", "true"],
+    ["-e", "-1", "true"],
+    ["-e", "abc", "true"],
+    ["-r", "TERM", "true"],
+    ["-r", "TERM:NOPE", "true"],
+    ["-r", "KILL:TERM", "true"],
+    ["--grace", "soon", "true"],
+    ["--grace", "-1", "true"],
+    ["--report-format", "xml", "true"],
+    ["--check", "--doctor", "true"],
+    ["--subreaper=yes", "true"],
+    ["", "arg"],
+]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("args", BAD_INPUT, ids=lambda a: " ".join(a) or "<none>")
+def test_bad_input_exits_2_with_one_line(pyinit, args):
+    """Each bad command line ends with exit 2 and a single `pyinit: ...` line."""
+    result = run_plain(pyinit, args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pyinit: "), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("variable, value", [
+    ("PYINIT_VERBOSITY", "lots"),
+    ("PYINIT_GRACE", "forever"),
+    ("PYINIT_REPORT_FORMAT", "yaml"),
+])
+def test_bad_environment_exits_2_naming_the_variable(pyinit, monkeypatch, variable, value):
+    """A bad PYINIT_* value is named in the error."""
+    monkeypatch.setenv(variable, value)
+    result = run_plain(pyinit, ["true"])
+    assert result.returncode == 2
+    assert variable in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("flag, expected", [("--help", "usage: pyinit"), ("-h", "usage: pyinit"),
+                                            ("--version", "pyinit 0."), ("-l", "license")])
+def test_help_version_and_license_exit_0(pyinit, flag, expected):
+    """-h, --version and -l print on stdout and exit 0."""
+    result = run_plain(pyinit, [flag])
+    assert result.returncode == 0 and expected in result.stdout
+
+
+@pytest.mark.timeout(30)
+def test_signal_names_and_numbers_are_accepted(pyinit):
+    """-p accepts SIGTERM, TERM, term and 15 alike."""
+    for spelling in ("SIGTERM", "TERM", "term", "15"):
+        assert run_plain(pyinit, ["-s", "-p", spelling, "--", "true"]).returncode == 0
