@@ -22,7 +22,7 @@ class build_launcher_then_scripts(build_scripts):
         os.makedirs(os.path.dirname(LAUNCHER_BINARY), exist_ok=True)
         cc = os.environ.get("CC", "cc")
         define = '-DPYINIT_PYTHON="%s"' % sys.executable
-        base = [cc, "-O2", "-Wall", "-Wextra", define, LAUNCHER_SOURCE, "-o", LAUNCHER_BINARY]
+        base = [cc, "-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration", define, LAUNCHER_SOURCE, "-o", LAUNCHER_BINARY]
         # The entry stub (see launcher/pyinit.c) exists for x86-64 and arm64 only.
         entry = "-Wl,-e,pyinit_entry"
         # Static when the C library allows it: no dynamic loader work before signals are blocked.

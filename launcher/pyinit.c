@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -82,7 +83,17 @@ __asm__(".text\n"
         "    b _start\n");
 #endif
 
-static const char entry_code[] = "from pyinit.__main__ import launched; launched()";
+/* An interpreter that cannot import pyinit (a wheel installed under another Python) gets one
+ * line and exit 1, not a traceback. */
+static const char entry_code[] =
+    "try:\n"
+    "    from pyinit.__main__ import launched\n"
+    "except ImportError as error:\n"
+    "    import sys\n"
+    "    sys.stderr.write('pyinit: %s cannot import pyinit (%s); it must be the Python pyinit '\n"
+    "                     'was installed with (set PYINIT_PYTHON)\\n' % (sys.executable, error))\n"
+    "    raise SystemExit(1)\n"
+    "launched()\n";
 
 static void write_error(const char *what, const char *path, int err)
 {

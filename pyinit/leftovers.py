@@ -6,20 +6,7 @@ to stop are found by walking pyinit's own descendants through /proc/PID/task/TID
 
 import os
 
-
-def children_of(pid):
-    found = []
-    try:
-        tasks = os.listdir("/proc/%d/task" % pid)
-    except OSError:
-        return found
-    for tid in tasks:
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
-                found.extend(int(word) for word in f.read().split())
-        except (OSError, ValueError):
-            continue
-    return found
+from pyinit.procinfo import children as children_of
 
 
 def descendants(pid):

@@ -70,11 +70,13 @@ def _main(args, inherited):
         _finish(cli.EXIT_USAGE)
 
     from pyinit import report
-    fmt = config.report_format or report.default_format()
     if config.mode == "doctor":
         from pyinit import doctor
-        _finish(doctor.run(config.command, fmt, inherited_blocked=child_mask,
-                           inherited_ignored=child_ignored))
+        # The doctor's report is for a person first: text unless JSON was asked for.
+        _finish(doctor.run(config.command, config.report_format or "text",
+                           inherited_blocked=child_mask, inherited_ignored=child_ignored,
+                           subreaper=config.subreaper))
+    fmt = config.report_format or report.default_format()
     if config.mode == "check":
         _finish(check_only(config, fmt))
     _finish(run(config, fmt, child_mask, child_ignored))
@@ -147,6 +149,8 @@ def run(config, fmt, child_mask, child_ignored):
         report.write(record, fmt)
         return _exit(tracer, preflight.exit_code_for(record))
     started = core.monotonic_ns()
+    if tracer is not None:
+        tracer.spawned(pid)
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():

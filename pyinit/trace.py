@@ -1,21 +1,291 @@
-"""TEMPORARY stand-in until the doctor branch lands (issue 4)."""
-from pyinit import report
+"""The --verbose event writer: one record per thing pyinit sees or does, with a monotonic time.
+
+The core calls a Tracer as ``tracer(kind, a, b, c, d)`` (all ints) from its wait loop, only
+when --verbose or -w installed it; the Python side calls ``start()``, ``spawned()``,
+``exit()`` and sends ``child_exit`` and ``shutdown``. With verbosity 0 (only -w) it writes
+nothing but the reaped_zombie warnings.
+Kinds and their arguments (the contract with pyinit_core):
+
+    signal      signo, si_code, si_pid, si_uid     every signal dequeued, SIGCHLD included;
+                                                   for a forwarded one, right before kill()
+    forward     received, sent, target, errno      target: pid, or -pgid; sent 0 = dropped
+    reap        pid, raw wait status, is_main, 0
+    child_exit  pid, raw wait status, 0, 0
+    shutdown    signo, processes left, grace_ms, 0
+    spawn       pid, 0, 0, 0                       optional: same as spawned(pid)
+    zombie      pid, 0, 0, 0                       optional: a child about to be reaped
+
+Every record goes through pyinit.report (JSON line or text). How the target handles a
+forwarded signal is read from /proc/PID/status when the `signal` event arrives, i.e. before
+the kill(): after it, a default action may already have killed the target.
+A reap cannot read the command name of a process that no longer exists, so names are
+remembered while the process is still there: at spawn, at each forward, and for every
+child (zombies included) each time a SIGCHLD is dequeued, before the core reaps.
+"""
+
+import errno
+import os
+import sys
+import time
+
+from pyinit import procinfo, report, sigsets
+
+EVENT_KINDS = ("signal", "forward", "reap", "child_exit", "shutdown", "spawn", "zombie")
 
 
 class Tracer:
-    def __init__(self, fmt, verbosity, stream, warn_on_reap=False):
-        self.fmt, self.verbosity, self.stream, self.warn_on_reap = fmt, verbosity, stream, warn_on_reap
+    """Writes --verbose events (verbosity >= 1) and the -w reap warnings (warn_on_reap)."""
 
-    def start(self, argv, mask, ignored):
-        if self.verbosity:
-            report.write({"event": "start", "argv": argv}, self.fmt, self.stream)
+    def __init__(self, fmt=None, verbosity=1, stream=None, warn_on_reap=False):
+        self.fmt = fmt or report.default_format()
+        self.verbosity = verbosity
+        self.warn_on_reap = warn_on_reap
+        self.stream = sys.stderr if stream is None else stream
+        self.main_child = None
+        self._main_name = None      # kept past its reap for the child_exit record
+        self._pid = os.getpid()
+        # A /proc from another PID namespace would answer for other processes: read nothing.
+        self._proc_ours = procinfo.proc_self_pid() == self._pid
+        self._names = {}            # pid -> command name, remembered for the reap
+        self._before_kill = {}      # pid -> masks, read at the `signal` event
 
-    def __call__(self, kind, a, b, c, d):
+    # ---- Python-side events
+
+    def start(self, argv, child_blocked=None, child_ignored=None, child_pid=None, pid=None,
+              pid1=None, subreaper=None, pid_ns=None):
+        """The run's facts: who pyinit is and what signal state the child starts with (masks as ints)."""
+        if not self.verbosity:
+            return
+        pid = self._pid if pid is None else pid
+        record = {
+            "event": "start",
+            "argv": list(argv),
+            "pid": pid,
+            "pid1": pid == 1 if pid1 is None else bool(pid1),
+            "subreaper": procinfo.child_subreaper() if subreaper is None else bool(subreaper),
+            "pid_ns": procinfo.pid_ns_inode() if pid_ns is None else pid_ns,
+            "proc_matches_pid_ns": self._proc_ours,
+            "child_blocked": None if child_blocked is None else sigsets.names(child_blocked),
+            "child_ignored": None if child_ignored is None else sigsets.names(child_ignored),
+        }
+        self._write(record)
+        if not self._proc_ours:
+            self._warn("foreign_proc", "/proc belongs to another PID namespace (/proc/self is not "
+                       "pid %d): handling states and command names cannot be read" % pid)
+        if child_pid is not None:
+            self.spawned(child_pid)
+
+    def spawned(self, pid):
+        """The main child exec'd: remember its pid (the default forward target) and its name."""
+        self.main_child = pid
+        name = self._remember(pid)
         if self.verbosity:
-            report.write({"event": kind, "a": a, "b": b, "c": c, "d": d}, self.fmt, self.stream)
-        elif self.warn_on_reap and kind == "reap" and not c:
-            report.write({"event": "warning", "cause": "reaped_zombie", "pid": a}, self.fmt, self.stream)
+            self._write({"event": "spawn", "pid": pid, "command": name or "?"})
 
     def exit(self, code):
         if self.verbosity:
-            report.write({"event": "exit", "code": code}, self.fmt, self.stream)
+            self._write({"event": "exit", "exit_code": code})
+
+    # ---- core events
+
+    def __call__(self, kind, a, b, c, d):
+        try:
+            if isinstance(kind, int):
+                kind = EVENT_KINDS[kind] if 0 <= kind < len(EVENT_KINDS) else str(kind)
+            handler = getattr(self, "_on_" + kind, None)
+            if handler is None:
+                if self.verbosity:
+                    self._write({"event": str(kind), "a": a, "b": b, "c": c, "d": d})
+            else:
+                handler(a, b, c, d)
+        except Exception as exc:  # a tracing bug must never take the init down
+            self._write({"event": "trace_error", "kind": str(kind), "error": repr(exc)})
+
+    def _on_signal(self, signo, si_code, si_pid, si_uid):
+        if signo == sigsets.SIGCHLD:
+            # Exited children are zombies until the core reaps them: their names are still there.
+            self._remember_children()
+        if not self.verbosity:
+            return
+        if signo != sigsets.SIGCHLD:
+            # This is the moment right before the core's kill(): read how the target handles it.
+            self._snapshot_targets()
+        code = sigsets.si_code_name(signo, si_code)
+        record = {
+            "event": "signal", "signal": sigsets.name(signo), "signo": signo,
+            "code": code, "si_code": si_code, "sender_pid": si_pid, "sender_uid": si_uid,
+        }
+        if si_pid > 0:
+            record["sender"] = self._remember(si_pid) or self._names.get(si_pid) or "?"
+        elif code == "user":
+            # The kernel reports 0 for a sender this namespace cannot see: the runtime.
+            record["sender"] = "outside this PID namespace (e.g. docker stop/kill, kubelet)"
+        self._write(record)
+
+    def _on_forward(self, received, sent, target, err):
+        if not self.verbosity:
+            return
+        pid = abs(target)
+        record = {
+            "event": "forward", "signal": sigsets.name(received), "signo": received,
+            "sent": sigsets.name(sent) if sent else None,
+            "target": target, "target_kind": "process_group" if target < 0 else "pid",
+        }
+        if self.main_child is None and pid > 0:
+            self.main_child = pid
+        if sent == 0:
+            record["result"] = "dropped"
+            self._before_kill = {}
+            self._write(record)
+            return
+        record["result"] = "ok" if err == 0 else errno.errorcode.get(err, "errno %d" % err)
+        masks, read_at = self._target_masks(pid)
+        name = self._remember(pid) or self._names.get(pid)
+        record["command"] = name or "?"
+        record["handling"] = procinfo.handling(masks, sent) if masks else "unknown"
+        record["handling_read"] = read_at
+        if self.verbosity >= 2 and masks:
+            for key in ("blocked", "ignored", "caught"):
+                record["target_" + key] = sigsets.names(masks[key])
+        self._write(record)
+        if err == 0 and masks:
+            self._warn_about_handling(target, name, sent, record["handling"])
+
+    def _on_reap(self, pid, status, is_main, _unused):
+        name = self._forget(pid)
+        if is_main:
+            self.main_child, self._main_name = pid, name
+        facts = sigsets.describe_wait_status(status)
+        if self.verbosity:
+            record = {"event": "reap", "pid": pid, "command": name}
+            record.update(facts)
+            record["raw_status"] = status
+            record["main_child"] = bool(is_main)
+            record["orphan"] = not is_main
+            self._write(record)
+        if self.warn_on_reap and not is_main:
+            how = ("exit code %d" % facts["exit_code"] if facts["status"] == "exited"
+                   else facts.get("signal", facts["status"]))
+            self._warn("reaped_zombie", "reaped zombie pid %d (%s, %s): an orphan that its "
+                       "parent did not wait for" % (pid, name, how), pid=pid, command=name)
+
+    def _on_child_exit(self, pid, status, _c, _d):
+        if not self.verbosity:
+            return
+        name = self._main_name if pid == self.main_child and self._main_name else self._forget(pid)
+        record = {"event": "child_exit", "pid": pid, "command": name}
+        record.update(sigsets.describe_wait_status(status))
+        record["raw_status"] = status
+        self._write(record)
+
+    def _on_shutdown(self, signo, remaining, grace_ms, _d):
+        if not self.verbosity:
+            return
+        record = {"event": "shutdown", "signal": sigsets.name(signo), "signo": signo,
+                  "remaining": remaining, "grace_ms": grace_ms,
+                  "phase": "kill" if signo == sigsets.SIGKILL else "grace"}
+        leftovers = self._leftovers(signo) if signo != sigsets.SIGKILL else []
+        if leftovers:
+            record["remaining"] = remaining or len(leftovers)
+            record["leftovers"] = ["%d (%s): %s" % item for item in leftovers]
+        self._write(record)
+        for pid, name, handling in leftovers:
+            if handling in ("ignored", "blocked"):
+                self._warn("leftover_" + handling, "pid %d (%s) %s %s: it will not stop, and is "
+                           "killed with SIGKILL when the grace period of %d ms ends"
+                           % (pid, name, "ignores" if handling == "ignored" else "blocks",
+                              sigsets.name(signo), grace_ms), pid=pid, command=name)
+
+    def _leftovers(self, signo):
+        """(pid, command, handling of signo) for what the shutdown signals: all of the
+        namespace when pyinit is PID 1, else its descendants."""
+        if not self._proc_ours:
+            return []
+        if self._pid == 1:
+            pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and e != "1"]
+        else:
+            pids, queue = [], procinfo.children(self._pid)
+            while queue:
+                pid = queue.pop()
+                pids.append(pid)
+                queue.extend(procinfo.children(pid))
+        found = []
+        for pid in sorted(pids):
+            masks = procinfo.signal_masks(pid)
+            if masks is not None and not masks["state"].startswith("Z"):
+                found.append((pid, self._remember(pid) or "?", procinfo.handling(masks, signo)))
+        return found
+
+    def _on_spawn(self, pid, _b, _c, _d):
+        self.spawned(pid)
+
+    def _on_zombie(self, pid, _b, _c, _d):
+        name = self._remember(pid)
+        if self.verbosity >= 2:
+            self._write({"event": "zombie", "pid": pid, "command": name or "?"})
+
+    # ---- helpers
+
+    def _snapshot_targets(self):
+        # Until the main child is known, read every child: the target is one of them.
+        self._before_kill = {}
+        if not self._proc_ours:
+            return
+        for pid in ([self.main_child] if self.main_child else procinfo.children(self._pid)):
+            self._before_kill[pid] = procinfo.signal_masks(pid)
+
+    def _target_masks(self, pid):
+        if not self._proc_ours or pid <= 0:
+            return None, "unreadable"
+        taken, self._before_kill = self._before_kill, {}
+        if taken.get(pid) is not None:
+            return taken[pid], "before_kill"
+        return procinfo.signal_masks(pid), "after_kill"
+
+    def _warn_about_handling(self, target, name, signo, handling):
+        who = ("process group %d (leader %s)" % (-target, name or "?") if target < 0
+               else "pid %d (%s)" % (target, name or "?"))
+        sig = sigsets.name(signo)
+        stop_request = signo in sigsets.STOP_REQUESTS
+        if handling == "ignored":
+            message = "%s ignores %s: %s" % (who, sig, "it will not stop; docker stop will SIGKILL "
+                                              "it after the grace period" if stop_request
+                                              else "the signal has no effect")
+        elif handling == "blocked":
+            message = "%s blocks %s: it stays pending until the process unblocks it%s" % (
+                who, sig, "; if it never does, docker stop will SIGKILL it after the grace period"
+                if stop_request else "")
+        elif handling == "default" and sigsets.kills_by_default(signo) and signo != sigsets.SIGKILL:
+            message = "%s has no handler for %s: the default action terminates it at once%s, " \
+                      "without cleanup" % (who, sig, " and dumps core"
+                                           if sigsets.default_action(signo) == "core" else "")
+        else:
+            return
+        self._warn("signal_" + handling if handling != "default" else "no_handler", message,
+                   target=target, command=name or "?", signal=sig, handling=handling)
+
+    def _warn(self, cause, message, **facts):
+        record = {"event": "warning", "cause": cause, "message": message}
+        record.update(facts)
+        self._write(record)
+
+    def _remember(self, pid):
+        if not self._proc_ours or pid <= 0:
+            return None
+        name = procinfo.comm(pid)
+        if name is not None:
+            self._names[pid] = name
+        return name
+
+    def _remember_children(self):
+        if self._proc_ours:
+            for pid in procinfo.children(self._pid):
+                self._remember(pid)
+
+    def _forget(self, pid):
+        return self._names.pop(pid, None) or "?"
+
+    def _write(self, record):
+        stamped = {"t": round(time.monotonic(), 6)}
+        stamped.update(record)
+        report.write(stamped, self.fmt, self.stream)

@@ -6,19 +6,7 @@ import subprocess
 
 import pytest
 
-
-def pids_cgroup_root():
-    """The pids controller: cgroup v2's unified tree or v1's pids hierarchy."""
-    for root in ("/sys/fs/cgroup", "/sys/fs/cgroup/unified"):
-        try:
-            with open(os.path.join(root, "cgroup.controllers")) as f:
-                if "pids" in f.read().split():
-                    return root
-        except OSError:
-            pass
-    if os.path.exists("/sys/fs/cgroup/pids/tasks"):
-        return "/sys/fs/cgroup/pids"
-    pytest.fail("no cgroup pids controller is mounted: cannot limit the number of processes")
+from helpers.doctoring import pids_cgroup_root
 
 
 @pytest.mark.timeout(30)

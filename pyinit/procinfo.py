@@ -1,0 +1,201 @@
+"""Facts about processes and mounts, read from /proc and prctl at the moment of asking.
+
+Shared by the --verbose tracer and --doctor. Every reader returns None (or an empty result)
+when the process is gone or the file is unreadable: a process can exit between any two
+reads, and a diagnosis must describe that, not crash on it.
+"""
+
+import os
+
+from pyinit import sigsets
+
+PR_GET_CHILD_SUBREAPER = 37
+
+
+def read_status(pid):
+    """/proc/PID/status as {field: raw text}, or None when the process is gone."""
+    return _read_status_file("/proc/%s/status" % pid)
+
+
+def _read_status_file(path):
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    fields = {}
+    for line in data.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key] = value.strip()
+    return fields
+
+
+def comm(pid):
+    """The command name (/proc/PID/comm): still readable while the process is a zombie."""
+    try:
+        with open("/proc/%s/comm" % pid, "rb") as f:
+            return f.read().decode("utf-8", "replace").rstrip("\n")
+    except OSError:
+        return None
+
+
+def stat_fields(pid):
+    """(comm, state, ppid, pgrp) from /proc/PID/stat, or None.
+
+    The name sits between the first '(' and the *last* ')': a command may contain either.
+    """
+    try:
+        with open("/proc/%s/stat" % pid, "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    left, right = data.find("("), data.rfind(")")
+    if left < 0 or right < left:
+        return None
+    rest = data[right + 2:].split()
+    try:
+        return data[left + 1:right], rest[0], int(rest[1]), int(rest[2])
+    except (IndexError, ValueError):
+        return None
+
+
+def children(pid):
+    """Direct children of PID, from /proc/PID/task/*/children (every thread can have children)."""
+    found = []
+    try:
+        tids = os.listdir("/proc/%s/task" % pid)
+    except OSError:
+        return found
+    for tid in tids:
+        try:
+            with open("/proc/%s/task/%s/children" % (pid, tid), "rb") as f:
+                found.extend(int(word) for word in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def signal_masks(pid):
+    """{'blocked', 'ignored', 'caught', 'threads'} masks of PID, or None when it is gone.
+
+    A process-directed signal is delivered to any thread that does not block it, so a
+    signal counts as blocked only when every thread blocks it (Go and the JVM block
+    signals in some threads and not others).
+    """
+    status = read_status(pid)
+    if status is None or "SigBlk" not in status:
+        return None
+    try:
+        ignored = sigsets.parse_hex(status["SigIgn"])
+        caught = sigsets.parse_hex(status["SigCgt"])
+        blocked = sigsets.parse_hex(status["SigBlk"])
+        threads = int(status.get("Threads", "1"))
+    except (KeyError, ValueError):
+        return None
+    if threads > 1:
+        try:
+            tids = os.listdir("/proc/%s/task" % pid)
+        except OSError:
+            tids = []
+        for tid in tids:
+            task = _read_status_file("/proc/%s/task/%s/status" % (pid, tid))
+            if task and "SigBlk" in task:
+                blocked &= sigsets.parse_hex(task["SigBlk"])
+    return {"blocked": blocked, "ignored": ignored, "caught": caught, "threads": threads,
+            "state": status.get("State", "?")}
+
+
+def handling(masks, signo):
+    """How a process handles signo: 'ignored', 'blocked', 'caught' or 'default'.
+
+    Ignored wins over blocked: an ignored signal that is also blocked waits pending and is
+    discarded when unblocked, unless a handler is installed meanwhile.
+    """
+    if sigsets.has(masks["ignored"], signo):
+        return "ignored"
+    if sigsets.has(masks["blocked"], signo):
+        return "blocked"
+    if sigsets.has(masks["caught"], signo):
+        return "caught"
+    return "default"
+
+
+def child_subreaper():
+    """PR_GET_CHILD_SUBREAPER for this process: True/False, or None when prctl is unavailable."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        value = ctypes.c_int(0)
+        if libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(value), 0, 0, 0) != 0:
+            return None
+        return value.value != 0
+    except (OSError, AttributeError):
+        return None
+
+
+def pid_ns_inode(pid="self"):
+    """The inode that names PID's pid namespace (as in 'pid:[4026531836]'), or None."""
+    try:
+        return os.stat("/proc/%s/ns/pid" % pid).st_ino
+    except OSError:
+        return None
+
+
+def proc_self_pid():
+    """The pid /proc/self resolves to: equal to os.getpid() only when /proc is our namespace's."""
+    try:
+        return int(os.readlink("/proc/self"))
+    except (OSError, ValueError):
+        return None
+
+
+def _unescape(field):
+    # mountinfo escapes space, tab, newline and backslash as \040 \011 \012 \134.
+    if "\\" not in field:
+        return field
+    out, i = [], 0
+    while i < len(field):
+        if field[i] == "\\" and field[i + 1:i + 4].isdigit():
+            out.append(chr(int(field[i + 1:i + 4], 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
+
+
+def mountinfo(path="/proc/self/mountinfo"):
+    """Mounts in order, each {'root', 'mount_point', 'options', 'fstype', 'source', 'super_options'}."""
+    entries = []
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return entries
+    for line in lines:
+        head, sep, tail = line.partition(" - ")
+        fields, rest = head.split(), tail.split()
+        if not sep or len(fields) < 6 or len(rest) < 2:
+            continue
+        entries.append({
+            "root": _unescape(fields[3]),
+            "mount_point": _unescape(fields[4]),
+            "options": set(fields[5].split(",")),
+            "fstype": rest[0],
+            "source": _unescape(rest[1]),
+            "super_options": set(rest[2].split(",")) if len(rest) > 2 else set(),
+        })
+    return entries
+
+
+def mount_for(path, entries):
+    """The mount that holds path: the longest matching mount point, the last one stacked on it."""
+    best = None
+    for entry in entries:
+        point = entry["mount_point"]
+        if path == point or point == "/" or path.startswith(point.rstrip("/") + "/"):
+            if best is None or len(point) >= len(best["mount_point"]):
+                best = entry
+    return best

@@ -1,0 +1,52 @@
+"""docker/ examples keep the facts pyinit depends on: exec-form entrypoint, one base image, a real app."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+DOCKER_DIR = Path(__file__).resolve().parents[1] / "docker"
+DOCKERFILES = ("Dockerfile", "Dockerfile.multistage")
+
+
+def instructions(dockerfile):
+    """(INSTRUCTION, argument) pairs, with `\\` continuations joined and comments dropped."""
+    joined, pending = [], ""
+    for line in (DOCKER_DIR / dockerfile).read_text().splitlines():
+        stripped = line.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        joined.append(pending + stripped)
+        pending = ""
+    return [(text.split(None, 1)[0].upper(), text.split(None, 1)[1]) for text in joined]
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_entrypoint_is_pyinit_in_exec_form(dockerfile):
+    """ENTRYPOINT ["pyinit", "--"]: the shell form would make /bin/sh PID 1 and swallow SIGTERM."""
+    entrypoints = [arg for name, arg in instructions(dockerfile) if name == "ENTRYPOINT"]
+    assert [json.loads(arg) for arg in entrypoints] == [["pyinit", "--"]]
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_every_stage_uses_the_same_base_image(dockerfile):
+    """The launcher bakes in the builder's interpreter path: the runtime stage must have the same one."""
+    bases = {arg.split()[0] for name, arg in instructions(dockerfile) if name == "FROM"}
+    assert len(bases) == 1, "stages built FROM different images: %s" % sorted(bases)
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_the_app_is_checked_at_build_time_and_exists(dockerfile):
+    """`RUN pyinit --check` names the CMD target, and that target is an executable file in docker/app."""
+    steps = instructions(dockerfile)
+    (cmd,) = [json.loads(arg) for name, arg in steps if name == "CMD"]
+    assert ("RUN", "pyinit --check -- %s" % " ".join(cmd)) in steps
+    source = DOCKER_DIR / "app" / os.path.relpath(cmd[0], "/app")
+    assert source.is_file() and os.access(source, os.X_OK), "%s is not an executable file" % source
