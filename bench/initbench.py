@@ -765,7 +765,7 @@ def render(results, names):
     if "bare interpreter" in results["memory"]:
         b = results["memory"]["bare interpreter"]
         lines += ["Idle bare interpreter (same venv): VmRSS %s kB, RssAnon %s kB, Pss %s kB" % (
-            b["vmrss_kb"], b["rssanon_kb"], b["pss_kb"]), ""]
+            fmt(b["vmrss_kb"]), fmt(b["rssanon_kb"]), fmt(b["pss_kb"])), ""]
     floor = results["signal"].get("direct to child")
     if floor:
         lines += ["Signal floor, direct to the child: median %s µs, p99 %s µs" % (fmt(floor["median_us"]), fmt(floor["p99_us"])), ""]
