@@ -1,0 +1,150 @@
+"""One sentence per failure cause, built from the record's own facts (never generic advice)."""
+
+import os
+
+
+def _who():
+    return "uid %d" % os.geteuid()
+
+
+def _list(items, limit=6):
+    items = [str(i) for i in items]
+    shown = ", ".join(items[:limit])
+    return shown + (" and %d more" % (len(items) - limit) if len(items) > limit else "")
+
+
+def _not_found(r):
+    name = r["argv"][0] if r.get("argv") else ""
+    if r.get("detail") == "empty command":
+        return "No command was given after '--'; put the program to run there."
+    if r.get("resolved") is None:
+        return ("'%s' is in none of the %d PATH directories searched (%s); install it, fix PATH, "
+                "or give its absolute path." % (name, len(r.get("searched") or ()), _list(r.get("searched") or ())))
+    if r.get("missing"):
+        return "%s does not exist because %s does not exist; check the path (and the image's WORKDIR/COPY)." % (
+            r["resolved"], r["missing"])
+    return "%s does not exist; check the path (and the image's WORKDIR/COPY)." % r["resolved"]
+
+
+def _permission_denied(r):
+    if r.get("directory"):
+        return "The directory %s is not searchable by %s, so %s cannot be reached; chmod +x the directory." % (
+            r["directory"], _who(), r["resolved"])
+    if r.get("detail") == "not a regular file":
+        return "%s is not a regular file (mode %s) and cannot be executed; point CMD at a program file." % (
+            r["resolved"], r.get("mode"))
+    if r.get("mode") is None:
+        return "%s cannot be executed by %s; check its permissions." % (r["resolved"], _who())
+    return ("%s (mode %s, owner uid %s) is not executable by %s; run 'chmod +x %s' or run as a user "
+            "it allows." % (r["resolved"], r["mode"], r.get("owner_uid"), _who(), r["resolved"]))
+
+
+def _missing_interpreter(r):
+    loader = r["interpreter"]
+    base = os.path.basename(loader)
+    if "musl" in base:
+        guess = "a musl (Alpine) binary in an image without musl"
+        fix = "use an Alpine base image or build %s statically" % r["resolved"]
+    elif base.startswith(("ld-linux", "ld64")):
+        guess = "a glibc binary in an image without glibc (musl/Alpine, distroless static or scratch)"
+        fix = "install glibc in the image or build %s statically" % r["resolved"]
+    else:
+        guess = "a dynamically linked binary whose loader is not in this image"
+        fix = "install the loader or build %s statically" % r["resolved"]
+    link = (" (a symlink to the missing %s)" % r["interpreter_link"]) if r.get("interpreter_link") else ""
+    return "%s needs the loader %s%s, which does not exist here: %s; %s." % (
+        r["resolved"], loader, link, guess, fix)
+
+
+def _bad_interpreter(r):
+    return "The interpreter %s of %s exists but cannot be used: %s; fix or replace %s." % (
+        r.get("interpreter"), r["resolved"], r.get("detail") or "the kernel refuses it", r.get("interpreter"))
+
+
+def _missing_library(r):
+    libraries = r.get("libraries") or []
+    searched = r.get("searched") or []
+    return ("The dynamic loader %s cannot find %s needed by %s (searched %s); install %s or add "
+            "its directory to LD_LIBRARY_PATH or the rpath." % (
+                r.get("loader"), _list(libraries), _list(r.get("needed_by") or [r["resolved"]]),
+                _list(searched) or "nothing", "them" if len(libraries) > 1 else "it"))
+
+
+def _wrong_architecture(r):
+    bits = ("%s-bit " % r["bits"]) if r.get("bits") else ""
+    return ("%s is a %s%s binary but this machine is %s; use an image built for %s (docker --platform) "
+            "or register an emulator with binfmt_misc." % (
+                r["resolved"], bits, r.get("machine"), r.get("host_machine"), r.get("host_machine")))
+
+
+def _not_executable_format(r):
+    if r.get("format") == "elf":
+        return ("%s is a malformed ELF file the kernel refuses (%s); rebuild it or copy it again." % (
+            r["resolved"], r.get("detail")))
+    if r.get("format") == "script":
+        return ("The #! line of %s cannot be used by the kernel (%s); fix the first line of the script." % (
+            r["resolved"], r.get("detail")))
+    return ("%s is neither an ELF binary nor a script the kernel can run (%s); start it with a valid "
+            "#! line or run it through its interpreter." % (r["resolved"], r.get("detail") or "exec format error"))
+
+
+def _truncated_file(r):
+    return "%s is truncated (%s bytes, its segments need %s); copy or download it again." % (
+        r["resolved"], r.get("size"), r.get("needed_size"))
+
+
+def _shebang_interpreter_missing(r):
+    if r.get("program") and r.get("searched") is not None:
+        return ("%s runs '#!%s %s', but %s is in none of the PATH directories (%s); install it or add "
+                "its directory to PATH." % (r["resolved"], r["interpreter"], r["program"], r["program"],
+                                             _list(r["searched"])))
+    return "%s starts with '#!%s' but %s does not exist; install it or fix the #! line." % (
+        r["resolved"], r["interpreter"], r["interpreter"])
+
+
+def _shebang_crlf(r):
+    return ("%s has Windows line endings: its #! line ends in \\r, so the kernel or the interpreter sees "
+            "%r; convert it with dos2unix or sed -i 's/\\r$//'." % (r["resolved"], r.get("shebang_line")))
+
+
+def _simple(text):
+    return lambda r: text % {"resolved": r.get("resolved"), "interpreter": r.get("interpreter"),
+                             "mount": r.get("mount")}
+
+
+_HINTS = {
+    "not_found": _not_found,
+    "is_directory": _simple("%(resolved)s is a directory, not a program; point CMD at the executable inside it."),
+    "permission_denied": _permission_denied,
+    "noexec_mount": _simple("%(resolved)s lives on %(mount)s, which is mounted noexec; remount it without "
+                            "noexec or move the program to another filesystem."),
+    "missing_interpreter": _missing_interpreter,
+    "bad_interpreter": _bad_interpreter,
+    "missing_library": _missing_library,
+    "wrong_architecture": _wrong_architecture,
+    "not_executable_format": _not_executable_format,
+    "truncated_file": _truncated_file,
+    "shebang_interpreter_missing": _shebang_interpreter_missing,
+    "shebang_crlf": _shebang_crlf,
+    "text_file_busy": _simple("%(resolved)s is open for writing by another process (ETXTBSY); start it "
+                              "after the copy or download that writes it has finished."),
+    "symlink_loop": _simple("%(resolved)s goes through a symlink loop (or too many symlinks); fix the link."),
+    "interpreter_loop": _simple("The #! interpreters starting at %(resolved)s nest deeper than the kernel "
+                                "allows; point the #! line at a binary."),
+    "name_too_long": _simple("The path %(resolved)s is longer than the kernel accepts; use a shorter path."),
+    "argument_list_too_long": _simple("The arguments and environment for %(resolved)s exceed the kernel's "
+                                      "limit (E2BIG); pass fewer or shorter ones."),
+    "out_of_memory": _simple("The kernel ran out of memory while starting %(resolved)s; raise the "
+                             "container's memory limit."),
+    "operation_not_permitted": _simple("The kernel refused to run %(resolved)s (EPERM: a seccomp, "
+                                       "no_new_privs or security-module policy); check the container's "
+                                       "security profile."),
+    "exec_error": _simple("execve of %(resolved)s failed; see errno and strerror."),
+}
+
+
+def hint_for(record):
+    try:
+        return _HINTS.get(record.get("cause"), _HINTS["exec_error"])(record)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return "execve of %s failed; see cause and errno." % record.get("resolved")

@@ -1,0 +1,302 @@
+"""Find every DT_NEEDED library the way the dynamic loader will, and name the ones it cannot.
+
+This is the deep check (``--check``, after an early exit 127, or when asked): it opens
+the program's libraries and theirs, breadth first like ld.so. Search order for a name
+without a slash, per object O:
+
+  glibc: DT_RPATH of O and of the objects that loaded it (ignored when O has DT_RUNPATH),
+         LD_LIBRARY_PATH, DT_RUNPATH of O, /etc/ld.so.cache, the default directories.
+  musl:  LD_LIBRARY_PATH, DT_RPATH/DT_RUNPATH of O and its loaders,
+         /etc/ld-musl-ARCH.path (or /lib:/usr/local/lib:/usr/lib).
+
+$ORIGIN, $LIB and $PLATFORM are expanded. Where a loader's choice depends on how it was
+built ($LIB, the default directories), every plausible value is tried: a false
+"missing" would send a person chasing a library that is there, so the check errs on
+the side of "found". A candidate of the wrong class or machine is skipped (and listed),
+as ld.so skips it.
+"""
+
+import os
+import struct
+
+from . import elf
+
+MAX_OBJECTS = 512
+MAX_CACHE_BYTES = 16 << 20
+CACHE_MAGIC_NEW = b"glibc-ld.so.cache1.1"
+CACHE_MAGIC_OLD = b"ld.so-1.7.0"
+
+_TRIPLETS = {
+    (64, 62): "x86_64-linux-gnu", (32, 3): "i386-linux-gnu", (64, 183): "aarch64-linux-gnu",
+    (32, 40): "arm-linux-gnueabihf", (64, 21): "powerpc64le-linux-gnu",
+    (64, 22): "s390x-linux-gnu", (64, 243): "riscv64-linux-gnu",
+    (64, 258): "loongarch64-linux-gnu",
+}
+_MUSL_BUILTIN = ("libc.so", "libdl.so", "libm.so", "libpthread.so", "librt.so",
+                 "libutil.so", "libxnet.so")
+
+
+def read_ld_so_cache(path="/etc/ld.so.cache"):
+    """{library name: [paths]} from glibc's cache (new format, alone or after the old one)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CACHE_BYTES)
+    except OSError:
+        return {}
+    base = 0
+    if data.startswith(CACHE_MAGIC_OLD):
+        if len(data) < 16:
+            return {}
+        old_count = struct.unpack_from("<I", data, 12)[0]
+        base = 16 + old_count * 12
+        base = (base + 7) & ~7      # the new header follows, 8-byte aligned
+        if data.find(CACHE_MAGIC_NEW, base, base + 64) < 0:
+            return {}
+        base = data.find(CACHE_MAGIC_NEW, base, base + 64)
+    if data[base:base + len(CACHE_MAGIC_NEW)] != CACHE_MAGIC_NEW or len(data) < base + 48:
+        return {}
+    order = "<"
+    count = struct.unpack_from("<I", data, base + 20)[0]
+    if base + 48 + count * 24 > len(data):
+        order = ">"   # a cache written by a big-endian ldconfig
+        count = struct.unpack_from(">I", data, base + 20)[0]
+        if base + 48 + count * 24 > len(data):
+            return {}
+    entry = struct.Struct(order + "iIIIQ")
+    libraries = {}
+    for index in range(count):
+        _, key, value, _, _ = entry.unpack_from(data, base + 48 + index * 24)
+        name = _c_string(data, base + key)
+        where = _c_string(data, base + value)
+        if name and where:
+            libraries.setdefault(name, []).append(where)
+    return libraries
+
+
+def _c_string(data, offset):
+    if offset >= len(data):
+        return None
+    end = data.find(b"\0", offset, offset + 4096)
+    return os.fsdecode(data[offset:end]) if end > offset else None
+
+
+def _split_path_list(text, cwd_for_empty=True):
+    """A colon (or semicolon) separated list; an empty entry means the current directory."""
+    entries = []
+    for part in text.replace(";", ":").split(":"):
+        if part or cwd_for_empty:
+            entries.append(part or ".")
+    return entries
+
+
+def _expand(entry, origin, bits, machine, platform):
+    """Every path a dynamic string token could stand for ($ORIGIN, $LIB, $PLATFORM)."""
+    triplet = _TRIPLETS.get((bits, machine))
+    libs = ["lib64" if bits == 64 else "lib32", "lib"] + (["lib/" + triplet] if triplet else [])
+    results = [entry]
+    for token, values in (("ORIGIN", [origin]), ("LIB", libs), ("PLATFORM", [platform])):
+        expanded = []
+        for text in results:
+            if "$" not in text:
+                expanded.append(text)
+                continue
+            for value in values:
+                expanded.append(text.replace("${%s}" % token, value).replace("$" + token, value))
+        results = expanded
+    return results
+
+
+class Resolution:
+    """What the search found: ``missing`` is [(name, needed_by, [dirs searched])]."""
+
+    __slots__ = ("found", "missing", "skipped", "problems", "flavour")
+
+    def __init__(self, flavour):
+        self.flavour = flavour   # "glibc", "musl" or "static"
+        self.found = {}          # name -> path
+        self.missing = []
+        self.skipped = []        # candidates of the wrong class/machine
+        self.problems = []       # objects whose dynamic section could not be read
+
+
+class _Object:
+    __slots__ = ("path", "dynamic", "origin", "loader")
+
+    def __init__(self, path, dynamic, origin, loader):
+        self.path, self.dynamic, self.origin, self.loader = path, dynamic, origin, loader
+
+
+def _default_dirs(bits, machine):
+    triplet = _TRIPLETS.get((bits, machine))
+    dirs = []
+    if triplet:
+        dirs += ["/lib/" + triplet, "/usr/lib/" + triplet]
+    dirs += ["/lib64", "/usr/lib64"] if bits == 64 else ["/lib32", "/usr/lib32"]
+    return dirs + ["/lib", "/usr/lib"]
+
+
+def _musl_dirs(interp):
+    arch = os.path.basename(interp)[len("ld-musl-"):].split(".so", 1)[0]
+    try:
+        with open("/etc/ld-musl-%s.path" % arch, "rb") as handle:
+            text = os.fsdecode(handle.read(65536))
+    except OSError:
+        return ["/lib", "/usr/local/lib", "/usr/lib"]
+    return [d for d in text.replace("\n", ":").split(":") if d]
+
+
+def _open_elf(path):
+    """(ElfInfo-for-libraries, DynamicInfo, head) or None when the path is not a readable file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except (OSError, ValueError):
+        return None
+    try:
+        st = os.fstat(fd)
+        if not _is_regular(st.st_mode):
+            return None
+        head = os.read(fd, elf.HEAD_BYTES)
+        return fd, st.st_size, head
+    except OSError:
+        os.close(fd)
+        return None
+
+
+def _is_regular(mode):
+    return (mode & 0o170000) == 0o100000
+
+
+def resolve(path, info, env, platform=None):
+    """Resolve the libraries of the ELF at ``path`` (already parsed by elf.kernel_view)."""
+    if not info.interp:
+        return Resolution("static")
+    musl = os.path.basename(info.interp).startswith("ld-musl-")
+    result = Resolution("musl" if musl else "glibc")
+    platform = platform or os.uname().machine
+    bits, machine = info.bits, info.machine
+    ld_library_path = env.get("LD_LIBRARY_PATH") or ""
+    cache = None if musl else read_ld_so_cache()
+    system_dirs = _musl_dirs(info.interp) if musl else _default_dirs(bits, machine)
+    # The loader itself is loaded under its own name before any library.
+    result.found[os.path.basename(info.interp)] = info.interp
+    try:
+        exe_origin = os.path.dirname(os.path.realpath(path))
+    except (OSError, ValueError):
+        exe_origin = os.path.dirname(path)
+    opened = _open_elf(path)
+    if opened is None:
+        return result
+    fd = opened[0]
+    try:
+        dynamic = elf.read_dynamic(fd, info)
+    finally:
+        os.close(fd)
+    if dynamic.problem:
+        result.problems.append("%s: %s" % (path, dynamic.problem))
+    queue = [_Object(path, dynamic, exe_origin, None)]
+    seen_paths = {path}
+    library_path = [d for e in _split_path_list(ld_library_path) if ld_library_path
+                    for d in _expand(e, exe_origin, bits, machine, platform)]
+    index = 0
+    while index < len(queue) and index < MAX_OBJECTS:
+        current = queue[index]
+        index += 1
+        for name in current.dynamic.needed:
+            if name in result.found:
+                continue
+            if musl and name.startswith(_MUSL_BUILTIN):
+                result.found[name] = info.interp
+                continue
+            found, searched = _search(name, current, library_path, cache, system_dirs,
+                                      musl, bits, machine, platform, result)
+            if found is None:
+                result.missing.append((name, current.path, searched))
+                result.found[name] = None
+                continue
+            result.found[name] = found
+            if found in seen_paths:
+                continue
+            seen_paths.add(found)
+            lib = _library(found, bits, machine, result)
+            if lib is not None:
+                queue.append(_Object(found, lib, os.path.dirname(found), current))
+    result.found = {k: v for k, v in result.found.items() if v is not None}
+    return result
+
+
+def _library(path, bits, machine, result):
+    opened = _open_elf(path)
+    if opened is None:
+        return None
+    fd, size, head = opened
+    try:
+        info = elf.kernel_view(fd, head, size, ((bits, machine),))
+        if info.problem:
+            result.problems.append("%s: %s" % (path, info.problem))
+            return None
+        dynamic = elf.read_dynamic(fd, info)
+    finally:
+        os.close(fd)
+    if dynamic.problem:
+        result.problems.append("%s: %s" % (path, dynamic.problem))
+    return dynamic
+
+
+def _candidate_ok(path, bits, machine, result):
+    opened = _open_elf(path)
+    if opened is None:
+        return False
+    fd, _, head = opened
+    os.close(fd)
+    if elf.library_matches(head, bits, machine):
+        return True
+    result.skipped.append(path)
+    return False
+
+
+def _search(name, obj, library_path, cache, system_dirs, musl, bits, machine, platform, result):
+    """(path or None, [directories searched in order])."""
+    if "/" in name:
+        for candidate in _expand(name, obj.origin, bits, machine, platform):
+            if _candidate_ok(candidate, bits, machine, result):
+                return candidate, []
+        return None, []
+    dirs = []
+    rpath_chain = []
+    walker = obj
+    while walker is not None:
+        dyn = walker.dynamic
+        if musl:
+            for text in (dyn.rpath, dyn.runpath):
+                if text:
+                    rpath_chain += [d for e in _split_path_list(text, False)
+                                    for d in _expand(e, walker.origin, bits, machine, platform)]
+        elif dyn.rpath and not dyn.runpath and not obj.dynamic.runpath:
+            rpath_chain += [d for e in _split_path_list(dyn.rpath, False)
+                            for d in _expand(e, walker.origin, bits, machine, platform)]
+        walker = walker.loader
+    runpath = []
+    if not musl and obj.dynamic.runpath:
+        runpath = [d for e in _split_path_list(obj.dynamic.runpath, False)
+                   for d in _expand(e, obj.origin, bits, machine, platform)]
+    if musl:
+        dirs = library_path + rpath_chain
+    else:
+        dirs = rpath_chain + library_path + runpath
+    searched = []
+    for directory in dirs:
+        searched.append(directory)
+        candidate = os.path.join(directory, name)
+        if _candidate_ok(candidate, bits, machine, result):
+            return candidate, searched
+    if cache:
+        for candidate in cache.get(name, ()):
+            if _candidate_ok(candidate, bits, machine, result):
+                return candidate, searched + ["/etc/ld.so.cache"]
+        searched.append("/etc/ld.so.cache")
+    for directory in system_dirs:
+        searched.append(directory)
+        candidate = os.path.join(directory, name)
+        if _candidate_ok(candidate, bits, machine, result):
+            return candidate, searched
+    return None, searched
