@@ -396,24 +396,47 @@ def measure_signal_latency(inits, helpers, rounds):
             for init in inits:
                 targets.append(_start_echo(init, mode, helpers, cpus[0]))
         targets.append(_start_echo(None, "plain", helpers, cpus[0]))  # direct-to-child floor
-        latencies = {t[0]: [] for t in targets}
-        lost = {t[0]: 0 for t in targets}
+        per_round = {t[0]: [] for t in targets}  # one sample per round, None when lost
         for r in range(rounds):
             for key, run, fd in rotated(targets, r):
                 before = time.clock_gettime_ns(CLOCK)
                 os.kill(run.init_pid, signal.SIGUSR1)
                 answer = read_exact(fd, 8, 2.0)
-                if answer is None:
-                    lost[key] += 1
-                    continue
-                latencies[key].append(int.from_bytes(answer, sys.byteorder) - before)
+                per_round[key].append(None if answer is None else
+                                      int.from_bytes(answer, sys.byteorder) - before)
     finally:
         for _, run, fd in targets:
             stop(run)
             os.close(fd)
         os.sched_setaffinity(0, own_affinity)
-    return {key: {"median_us": _us(median(v)), "p99_us": _us(p99(v)), "n": len(v),
-                  "lost": lost[key]} for key, v in latencies.items()}
+    out = {}
+    for key, samples in per_round.items():
+        got = [x for x in samples if x is not None]
+        out[key] = {"median_us": _us(median(got)), "p99_us": _us(p99(got)), "n": len(got),
+                    "lost": len(samples) - len(got)}
+    for mode in MODES:
+        mine = per_round.get("pyinit/" + mode)
+        peers = [k for k in per_round if k.endswith("/" + mode) and not k.startswith("pyinit/")]
+        if mine and peers:
+            best = min(peers, key=lambda k: out[k]["median_us"])
+            out["pyinit/" + mode]["vs_best_peer"] = dict(paired_difference(mine, per_round[best]), peer=best)
+    return out
+
+
+def paired_difference(mine, theirs, resamples=2000):
+    """Median of per-round differences (µs) and a bootstrap 95% interval for it.
+
+    Rounds are interleaved, so a difference within one round cancels the machine's drift;
+    an interval that contains 0 means the two cannot be told apart on this run.
+    """
+    import random
+    diffs = [a - b for a, b in zip(mine, theirs) if a is not None and b is not None]
+    if not diffs:
+        return {}
+    pick = random.Random(6)  # fixed seed: the same samples always give the same interval
+    medians = sorted(median(pick.choices(diffs, k=len(diffs))) for _ in range(resamples))
+    return {"median_diff_us": _us(median(diffs)), "ci95_us": (_us(medians[int(0.025 * resamples)]),
+                                                             _us(medians[int(0.975 * resamples)]))}
 
 
 def _start_echo(init, mode, helpers, cpu):
@@ -803,7 +826,15 @@ def targets(results):
         p = sig.get("pyinit/" + mode, {}).get("median_us")
         best = min((sig[k + "/" + mode]["median_us"] for k in peers if sig.get(k + "/" + mode)), default=None)
         if p is not None and best is not None:
-            out.append((p <= best, "signal latency median ≤ best peer, %s: %.1f µs vs %.1f µs (%.2f×)" % (mode, p, best, p / best)))
+            paired = sig["pyinit/" + mode].get("vs_best_peer", {})
+            detail = ""
+            if paired:
+                low, high = paired["ci95_us"]
+                detail = "; paired difference to %s %+.2f µs, 95%% CI [%+.2f, %+.2f]%s" % (
+                    paired["peer"], paired["median_diff_us"], low, high,
+                    " (a tie on this run)" if low <= 0 <= high else "")
+            out.append((p <= best, "signal latency median ≤ best peer, %s: %.1f µs vs %.1f µs (%.2f×)%s" % (
+                mode, p, best, p / best, detail)))
     for mode in MODES:
         idle = results["idle"].get("pyinit/" + mode)
         if idle:
