@@ -185,7 +185,7 @@ def wait_until(predicate, timeout, what, poll=0.0005):
         if value:
             return value
         if time.monotonic() > deadline:
-            raise TimeoutError(what)
+            raise TimeoutError("%s (timed out after %g s)" % (what, timeout))
         time.sleep(poll)
 
 
@@ -474,7 +474,7 @@ def measure_storm(inits, helpers, workdir, rounds):
             run = launch(init, mode, [helpers["sigcount"], counts_path])
             try:
                 read = lambda: [int.from_bytes(os.pread(fd, 8, 8 * k), sys.byteorder) for k in range(3)]
-                wait_until(lambda: read()[2] == 1, 10, "sigcount under %s/%s" % (init.name, mode))
+                wait_until(lambda: read()[2] == 1, 10, "sigcount under %s/%s never became ready" % (init.name, mode))
                 for n in range(STORM_USR1):
                     os.kill(run.init_pid, signal.SIGUSR1)
                     if n % (STORM_USR1 // STORM_RT) == 0:
@@ -765,6 +765,8 @@ def render(results, names):
                  ", ".join("%s %s" % kv for kv in m["versions"].items())), ""]
     if results["missing"]:
         lines += ["missing: " + "; ".join(results["missing"]), ""]
+    if results["errors"]:
+        lines += ["FAILED measurements (figures left blank): " + "; ".join(results["errors"]), ""]
     head = ["figure"] + names + ["best peer", "pyinit ×tini", "pyinit ×best"]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, values, lower in rows(results, names):
@@ -891,7 +893,7 @@ def main():
         print("initbench: left out: " + line, file=sys.stderr)
     python = venv_python(options.pyinit) if any(i.name == "pyinit" for i in inits) else None
     names = [i.name for i in inits]
-    results = {"run": "quick" if options.quick else "full", "names": names, "missing": missing,
+    results = {"run": "quick" if options.quick else "full", "names": names, "missing": missing, "errors": [],
                "machine": machine(), "plan": plan}
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="initbench-") as workdir:
@@ -909,10 +911,20 @@ def main():
             ]
             for name, step in steps:
                 t = time.monotonic()
-                value = step()
+                try:
+                    value = step()
+                except (OSError, RuntimeError, TimeoutError, subprocess.SubprocessError) as error:
+                    # one broken measurement must not cost the others: say which, carry on
+                    results["errors"].append("%s: %s" % (name, error))
+                    print("initbench: %s failed: %s" % (name, error), file=sys.stderr)
+                    kill_leftovers()
+                    value = ({}, {}) if name == "memory" else {"error": "n/a: %s" % error} if name == "preflight" else {}
                 if name == "memory":
                     value, cmdline = value
-                    results["imports"] = measure_imports(python, cmdline)
+                    try:
+                        results["imports"] = measure_imports(python, cmdline)
+                    except (OSError, ValueError, subprocess.SubprocessError) as error:
+                        results["imports"] = {"error": "n/a: %s" % error}
                 results[name] = value
                 print("initbench: %s done in %.1f s" % (name, time.monotonic() - t), file=sys.stderr)
         finally:
