@@ -21,7 +21,8 @@ def _unescape(field):
 
 
 def read_mountinfo(path="/proc/self/mountinfo"):
-    """[{mount_point, device, fstype, source, options}] in mount order (later ones on top)."""
+    """[{root, mount_point, device, fstype, source, options, super_options}] in mount order
+    (later ones on top); options are the comma-separated strings mountinfo shows."""
     try:
         with open(path, "rb") as handle:
             text = os.fsdecode(handle.read(MAX_MOUNTINFO_BYTES))
@@ -36,11 +37,13 @@ def read_mountinfo(path="/proc/self/mountinfo"):
         if dash + 2 >= len(fields):
             continue
         mounts.append({
+            "root": _unescape(fields[3]),
             "mount_point": _unescape(fields[4]),
             "device": fields[2],
             "options": fields[5],
             "fstype": fields[dash + 1],
             "source": _unescape(fields[dash + 2]),
+            "super_options": fields[dash + 3] if dash + 3 < len(fields) else "",
         })
     return mounts
 

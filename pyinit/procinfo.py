@@ -151,42 +151,15 @@ def proc_self_pid():
         return None
 
 
-def _unescape(field):
-    # mountinfo escapes space, tab, newline and backslash as \040 \011 \012 \134.
-    if "\\" not in field:
-        return field
-    out, i = [], 0
-    while i < len(field):
-        if field[i] == "\\" and field[i + 1:i + 4].isdigit():
-            out.append(chr(int(field[i + 1:i + 4], 8)))
-            i += 4
-        else:
-            out.append(field[i])
-            i += 1
-    return "".join(out)
-
-
 def mountinfo(path="/proc/self/mountinfo"):
-    """Mounts in order, each {'root', 'mount_point', 'options', 'fstype', 'source', 'super_options'}."""
-    entries = []
-    try:
-        with open(path, "rb") as f:
-            lines = f.read().decode("utf-8", "replace").splitlines()
-    except OSError:
-        return entries
-    for line in lines:
-        head, sep, tail = line.partition(" - ")
-        fields, rest = head.split(), tail.split()
-        if not sep or len(fields) < 6 or len(rest) < 2:
-            continue
-        entries.append({
-            "root": _unescape(fields[3]),
-            "mount_point": _unescape(fields[4]),
-            "options": set(fields[5].split(",")),
-            "fstype": rest[0],
-            "source": _unescape(rest[1]),
-            "super_options": set(rest[2].split(",")) if len(rest) > 2 else set(),
-        })
+    """Mounts in order, each {'root', 'mount_point', 'options', 'fstype', 'source',
+    'super_options'}, the two option fields as sets (one parser: pyinit.mounts)."""
+    from pyinit.mounts import read_mountinfo
+
+    entries = read_mountinfo(path)
+    for entry in entries:
+        entry["options"] = set(entry["options"].split(","))
+        entry["super_options"] = set(entry["super_options"].split(",")) - {""}
     return entries
 
 
