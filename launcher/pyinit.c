@@ -87,7 +87,7 @@ __asm__(".text\n"
  * line and exit 1, not a traceback. */
 static const char entry_code[] =
     "try:\n"
-    "    from pyinit.__main__ import launched\n"
+    "    from pyinit.supervisor import launched\n"
     "except ImportError as error:\n"
     "    import sys\n"
     "    sys.stderr.write('pyinit: %s cannot import pyinit (%s); it must be the Python pyinit '\n"

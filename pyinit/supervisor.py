@@ -40,6 +40,16 @@ def _finish(code):
     os._exit(code)
 
 
+def launched():
+    """Run from the launcher: sys.argv is ['-c', '--pyinit-state=MASK:IGNORED', ARGS...].
+
+    The launcher wrote, in hex, the mask and ignored set it was started with, before it
+    blocked anything: what the child must be given.
+    """
+    mask, _, ignored = sys.argv[1][len("--pyinit-state="):].partition(":")
+    main(sys.argv[2:], inherited=(int(mask, 16), int(ignored, 16)))
+
+
 def main(args, inherited):
     try:
         _main(args, inherited)
@@ -69,25 +79,25 @@ def _main(args, inherited):
         sys.stderr.write("pyinit: %s\n" % error)
         _finish(cli.EXIT_USAGE)
 
-    from pyinit import report
     if config.mode == "doctor":
         from pyinit import doctor
         # The doctor's report is for a person first: text unless JSON was asked for.
         _finish(doctor.run(config.command, config.report_format or "text",
                            inherited_blocked=child_mask, inherited_ignored=child_ignored,
                            subreaper=config.subreaper))
-    fmt = config.report_format or report.default_format()
+    # None: pyinit.report picks text for a terminal, JSON otherwise, when it first writes.
+    fmt = config.report_format
     if config.mode == "check":
         _finish(check_only(config, fmt))
     _finish(run(config, fmt, child_mask, child_ignored))
 
 
 def check_only(config, fmt):
-    from pyinit import preflight, report
+    from pyinit import preflight
     record = preflight.check(config.command, os.environ, deep=True)
     if record is None:
         return 0
-    report.write(record, fmt)
+    _write(record, fmt)
     return preflight.exit_code_for(record)
 
 
@@ -100,8 +110,12 @@ def _tracer(config, fmt):
     return trace.Tracer(fmt, config.verbosity, sys.stderr, warn_on_reap=config.warn_on_reap)
 
 
+def _write(record, fmt):
+    from pyinit import report   # lazily: a start that reports nothing never imports it
+    report.write(record, fmt)
+
+
 def run(config, fmt, child_mask, child_ignored):
-    from pyinit import report
     core.reset_sigchld()
     core.set_process_name(b"pyinit")
     pid1 = os.getpid() == 1
@@ -111,7 +125,7 @@ def run(config, fmt, child_mask, child_ignored):
         if config.subreaper:
             core.set_child_subreaper()
         elif not core.is_child_subreaper():
-            report.write({"event": "warning", "cause": "not_a_reaper",
+            _write({"event": "warning", "cause": "not_a_reaper",
                           "message": "pyinit is not PID 1 and not a child subreaper: orphans "
                                      "will not be re-parented to it and will not be reaped",
                           "hint": "run it as PID 1 of a PID namespace, or pass -s "
@@ -126,7 +140,7 @@ def run(config, fmt, child_mask, child_ignored):
     env = os.environ
     failure = preflight.check(config.command, env)
     if failure is not None:
-        report.write(failure, fmt)
+        _write(failure, fmt)
         return _exit(tracer, preflight.exit_code_for(failure))
 
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
@@ -139,14 +153,14 @@ def run(config, fmt, child_mask, child_ignored):
         config.pgroup, _stdin_is_terminal())
     if pid < 0:
         if stage == 0:
-            report.write(_self_failure("fork", err), fmt)
+            _write(_self_failure("fork", err), fmt)
             return _exit(tracer, EXIT_FAILURE)
         tried = candidates[index] if 0 <= index < len(candidates) else config.command[0]
         if stage != core.EXEC_STAGE:
-            report.write(_self_failure("child setup (stage %d)" % stage, err), fmt)
+            _write(_self_failure("child setup (stage %d)" % stage, err), fmt)
             return _exit(tracer, EXIT_FAILURE)
         record = preflight.explain_exec_failure(config.command, env, tried, err)
-        report.write(record, fmt)
+        _write(record, fmt)
         return _exit(tracer, preflight.exit_code_for(record))
     started = core.monotonic_ns()
     if tracer is not None:
@@ -163,7 +177,7 @@ def run(config, fmt, child_mask, child_ignored):
     if code == EXIT_NOT_FOUND and core.monotonic_ns() - started < EARLY_EXIT_NS:
         record = preflight.diagnose_early_127(config.command, env, candidates[index] if index >= 0 else None)
         if record is not None:
-            report.write(record, fmt)
+            _write(record, fmt)
 
     shut_down_leftovers(config.grace, pid1, tracer)
     if code in config.remap_exit:
