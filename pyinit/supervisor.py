@@ -126,10 +126,10 @@ def run(config, fmt, child_mask, child_ignored):
             core.set_child_subreaper()
         elif not core.is_child_subreaper():
             _write({"event": "warning", "cause": "not_a_reaper",
-                          "message": "pyinit is not PID 1 and not a child subreaper: orphans "
-                                     "will not be re-parented to it and will not be reaped",
-                          "hint": "run it as PID 1 of a PID namespace, or pass -s "
-                                  "(PYINIT_SUBREAPER=1)"}, fmt)
+                    "message": "pyinit is not PID 1 and not a child subreaper: orphans "
+                               "will not be re-parented to it and will not be reaped",
+                    "hint": "run it as PID 1 of a PID namespace, or pass -s "
+                            "(PYINIT_SUBREAPER=1)"}, fmt)
 
     tracer = None
     if config.verbosity or config.warn_on_reap:
@@ -138,7 +138,7 @@ def run(config, fmt, child_mask, child_ignored):
 
     from pyinit import preflight
     env = os.environ
-    failure = preflight.check(config.command, env)
+    failure, resolved = preflight.preflight(config.command, env)
     if failure is not None:
         _write(failure, fmt)
         return _exit(tracer, preflight.exit_code_for(failure))
@@ -152,13 +152,12 @@ def run(config, fmt, child_mask, child_ignored):
         _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
         config.pgroup, _stdin_is_terminal())
     if pid < 0:
-        if stage == 0:
-            _write(_self_failure("fork", err), fmt)
+        if stage != core.EXEC_STAGE:
+            # fork itself (stage 0) or the child's setup before execve failed: pyinit's own
+            # failure, not the command's.
+            _write(_self_failure(core.STAGE_NAMES[stage], err), fmt)
             return _exit(tracer, EXIT_FAILURE)
         tried = candidates[index] if 0 <= index < len(candidates) else config.command[0]
-        if stage != core.EXEC_STAGE:
-            _write(_self_failure("child setup (stage %d)" % stage, err), fmt)
-            return _exit(tracer, EXIT_FAILURE)
         record = preflight.explain_exec_failure(config.command, env, tried, err)
         _write(record, fmt)
         return _exit(tracer, preflight.exit_code_for(record))
@@ -175,7 +174,7 @@ def run(config, fmt, child_mask, child_ignored):
         tracer("child_exit", pid, status, 0, 0)
 
     if code == EXIT_NOT_FOUND and core.monotonic_ns() - started < EARLY_EXIT_NS:
-        record = preflight.diagnose_early_127(config.command, env, candidates[index] if index >= 0 else None)
+        record = preflight.diagnose_early_127(config.command, env, resolved)
         if record is not None:
             _write(record, fmt)
 
@@ -201,7 +200,8 @@ def _stdin_is_terminal():
 def _self_failure(what, err):
     from pyinit import report
     import errno as errno_names
-    record = {"event": "pyinit_failed", "cause": what.split(" ")[0] + "_failed",
+    record = {"event": "pyinit_failed", "cause": "fork_failed" if what == "fork" else "child_setup_failed",
+              "stage": what,
               "errno": errno_names.errorcode.get(err, str(err)), "errno_code": err,
               "strerror": os.strerror(err)}
     if what == "fork" and err == errno_names.EAGAIN:
