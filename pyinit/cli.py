@@ -103,20 +103,25 @@ def _parse_rewrite(text):
     return received, sent
 
 
+def _spelled(origin, text):
+    """How the user wrote it: `--grace '5'` for a flag, `PYINIT_GRACE='5'` for a variable."""
+    return "%s%r" % (origin, text) if origin.endswith("=") else "%s %r" % (origin, text)
+
+
 def _parse_grace(text, origin):
     try:
         seconds = float(text)
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= 86400 or seconds != seconds:
-        raise UsageError("%s %r is not a number of seconds from 0 to 86400" % (origin, text))
+        raise UsageError("%s is not a number of seconds from 0 to 86400" % _spelled(origin, text))
     return seconds
 
 
 def _parse_format(text, origin):
     value = text.strip().lower()
     if value not in ("json", "text"):
-        raise UsageError("%s %r: expected json or text" % (origin, text))
+        raise UsageError("%s: expected json or text" % _spelled(origin, text))
     return value
 
 

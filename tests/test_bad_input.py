@@ -45,11 +45,11 @@ def test_bad_input_exits_2_with_one_line(pyinit, args):
     ("PYINIT_REPORT_FORMAT", "yaml"),
 ])
 def test_bad_environment_exits_2_naming_the_variable(pyinit, monkeypatch, variable, value):
-    """A bad PYINIT_* value is named in the error."""
+    """A bad PYINIT_* value is named in the error as it was set: VARIABLE='value'."""
     monkeypatch.setenv(variable, value)
     result = run_plain(pyinit, ["true"])
     assert result.returncode == 2
-    assert variable in result.stderr and "Traceback" not in result.stderr
+    assert "%s=%r" % (variable, value) in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.timeout(30)
