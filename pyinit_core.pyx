@@ -41,7 +41,7 @@ cdef extern from "<signal.h>" nogil:
     enum: SIGCHLD, SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS
     enum: SIGTERM, SIGCONT
     enum: SIG_BLOCK, SIG_SETMASK
-    enum: SI_QUEUE
+    enum: SI_QUEUE, SI_USER
 
 cdef extern from "<sys/wait.h>" nogil:
     pid_t waitpid(pid_t pid, int *status, int options)
@@ -140,6 +140,13 @@ STAGE_NAMES = ("fork", "setpgid", "signal dispositions", "signal mask", "execve"
 
 cdef inline uint64_t sigbit(int sig) noexcept nogil:
     return (<uint64_t>1) << (sig - 1)
+
+
+cdef inline bint sent_by_ourselves(siginfo_t *info, pid_t self_pid) noexcept nogil:
+    # pyinit never kill()s itself: a signal from its own pid is the kernel's answer to one of
+    # its own writes (SIGPIPE for a closed stderr pipe, SIGXFSZ). Blocked, it is queued even
+    # though CPython ignores it; forwarding it would kill the child for pyinit's broken pipe.
+    return info.si_code == SI_USER and info.si_pid == self_pid
 
 # Faults are synchronous: blocking them would turn a crash into a hang.
 cdef uint64_t SYNCHRONOUS = (sigbit(SIGSEGV) | sigbit(SIGBUS) | sigbit(SIGFPE) | sigbit(SIGILL)
@@ -418,6 +425,7 @@ def supervise(pid_t child, bint to_group, list rewrite):
     cdef Supervisor s
     cdef siginfo_t info
     cdef int sig, i
+    cdef pid_t self_pid = getpid()
     memset(&s, 0, sizeof(s))
     s.child = child
     s.to_group = to_group
@@ -430,6 +438,8 @@ def supervise(pid_t child, bint to_group, list rewrite):
             sig = pyinit_sigtimedwait(&s.waitset, &info, NULL)
             if sig < 0:
                 continue   # EINTR: a SIGSTOP/SIGCONT of pyinit itself
+            if sent_by_ourselves(&info, self_pid):
+                continue
             if _events:
                 emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
             if sig == SIGCHLD:
@@ -451,6 +461,7 @@ def drain(long timeout_ms):
     cdef int64_t deadline = 0, remaining
     cdef int status, sig
     cdef pid_t pid
+    cdef pid_t self_pid = getpid()
     cdef bint none_left = False
 
     if timeout_ms >= 0:
@@ -480,7 +491,7 @@ def drain(long timeout_ms):
                 sig = pyinit_sigtimedwait(&waitset, &info, &left)
             else:
                 sig = pyinit_sigtimedwait(&waitset, &info, NULL)
-            if sig > 0 and _events:
+            if sig > 0 and _events and not sent_by_ourselves(&info, self_pid):
                 emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
     return none_left
 

@@ -60,10 +60,14 @@ def render(record, fmt=None):
 
 
 def write(record, fmt=None, stream=None):
-    """Write one record to stderr, never raising: a report must not become a traceback."""
+    """Write one record to stderr, never raising: a report must not become a traceback.
+
+    Returns False when the stream refused it (a closed pipe, a full disk).
+    """
     stream = sys.stderr if stream is None else stream
     try:
         stream.write(render(record, fmt) + "\n")
         stream.flush()
     except (OSError, ValueError):
-        pass
+        return False
+    return True

@@ -89,6 +89,8 @@ class Tracer:
     # ---- core events
 
     def __call__(self, kind, a, b, c, d):
+        if self.stream is None:
+            return
         try:
             if isinstance(kind, int):
                 kind = EVENT_KINDS[kind] if 0 <= kind < len(EVENT_KINDS) else str(kind)
@@ -286,6 +288,11 @@ class Tracer:
         return self._names.pop(pid, None) or "?"
 
     def _write(self, record):
+        if self.stream is None:
+            return
         stamped = {"t": round(time.monotonic(), 6)}
         stamped.update(record)
-        report.write(stamped, self.fmt, self.stream)
+        if not report.write(stamped, self.fmt, self.stream):
+            # stderr is gone (its reader exited): every further event would fail the same
+            # way, so stop tracing rather than spin on it.
+            self.stream = None
