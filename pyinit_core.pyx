@@ -13,7 +13,7 @@ Public entry points (each a verb):
     block_async_signals() -> previous mask
     spawn(...)            -> (pid, 0, -1, 0) or (-1, errno, path_index, stage)
     supervise(...)        -> raw wait status of the main child
-    drain(timeout_ms)     -> True when no child is left
+    drain(timeout_ms, whole_namespace) -> True when nothing is left to wait for
     signal_namespace(sig) -> errno (0 on success); PID 1 only
 plus small prctl wrappers. Exit-status conventions: functions here return raw wait(2)
 statuses; the 128+N mapping is the caller's.
@@ -137,6 +137,11 @@ cdef enum Stage:
 # A cpdef enum would import `enum` (3 ms) on every start: export the one value Python needs.
 EXEC_STAGE = <int>STAGE_EXEC
 STAGE_NAMES = ("fork", "setpgid", "signal dispositions", "signal mask", "execve")
+
+# How often the shutdown looks again for processes that are not pyinit's children (they
+# send it no SIGCHLD): processes a `docker exec` started in the namespace.
+cdef enum:
+    NAMESPACE_POLL_MS = 20
 
 cdef inline uint64_t sigbit(int sig) noexcept nogil:
     return (<uint64_t>1) << (sig - 1)
@@ -449,8 +454,13 @@ def supervise(pid_t child, bint to_group, list rewrite):
     return s.child_status
 
 
-def drain(long timeout_ms):
-    """Reap until no child is left or timeout_ms passed (-1: no limit). True when none is left.
+def drain(long timeout_ms, bint whole_namespace=False):
+    """Reap until nothing is left to wait for, or timeout_ms passed (-1: no limit).
+
+    Returns True when nothing is left: pyinit has no child and, with whole_namespace (only
+    honoured in a namespace's PID 1), no other process of the namespace exists either. A
+    process that `docker exec` started is not pyinit's child and sends it no SIGCHLD: while
+    one remains, the wait wakes every NAMESPACE_POLL_MS to look again (`kill(-1, 0)`).
 
     Signals other than SIGCHLD that arrive meanwhile are consumed and reported as events,
     not forwarded: the main child is gone, and a second SIGTERM must not cut the grace short.
@@ -463,7 +473,9 @@ def drain(long timeout_ms):
     cdef pid_t pid
     cdef pid_t self_pid = getpid()
     cdef bint none_left = False
+    cdef bint others_left
 
+    whole_namespace = whole_namespace and self_pid == 1
     if timeout_ms >= 0:
         clock_gettime(CLOCK_MONOTONIC, &now)
         deadline = now.tv_sec * <int64_t>1000000000 + now.tv_nsec + timeout_ms * <int64_t>1000000
@@ -478,14 +490,23 @@ def drain(long timeout_ms):
                         emit(EV_REAP, pid, status, 0, 0)
                     continue
                 break
+            others_left = False
             if pid < 0 and errno == ECHILD:
-                none_left = True
-                break
+                # kill(-1, 0) from PID 1 fails (ESRCH) when no other process is left that
+                # pyinit could signal.
+                if not whole_namespace or kill(-1, 0) != 0:
+                    none_left = True
+                    break
+                others_left = True
+            remaining = -1
             if timeout_ms >= 0:
                 clock_gettime(CLOCK_MONOTONIC, &now)
                 remaining = deadline - (now.tv_sec * <int64_t>1000000000 + now.tv_nsec)
                 if remaining <= 0:
                     break
+            if others_left and (remaining < 0 or remaining > NAMESPACE_POLL_MS * <int64_t>1000000):
+                remaining = NAMESPACE_POLL_MS * <int64_t>1000000
+            if remaining >= 0:
                 left.tv_sec = remaining // 1000000000
                 left.tv_nsec = remaining % 1000000000
                 sig = pyinit_sigtimedwait(&waitset, &info, &left)

@@ -6,7 +6,12 @@ to stop are found by walking pyinit's own descendants through /proc/PID/task/TID
 
 import os
 
-from pyinit.procinfo import children as children_of
+from pyinit.procinfo import children as children_of, proc_self_pid
+
+
+def descendants_are_visible():
+    """Whether /proc is this PID namespace's: another one's would name other processes."""
+    return proc_self_pid() == os.getpid()
 
 
 def descendants(pid):
@@ -23,7 +28,12 @@ def descendants(pid):
 
 
 def signal_descendants(sig):
-    """Send sig to each descendant of this process; return how many were signalled."""
+    """Send sig to each descendant of this process; return how many were signalled.
+
+    Signals nothing when /proc is another namespace's: its pids are not ours.
+    """
+    if not descendants_are_visible():
+        return 0
     count = 0
     for pid in descendants(os.getpid()):
         try:

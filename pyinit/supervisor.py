@@ -20,6 +20,8 @@ SIGTERM, SIGKILL, SIGCONT = 15, 9, 18
 PYTHON_IGNORED = (1 << (13 - 1)) | (1 << (25 - 1))
 # After SIGKILL, stop waiting for processes stuck in the kernel (D state) after this long.
 KILL_REAP_MS = 2000
+# ... and send SIGKILL again this often to what forked meanwhile.
+KILL_AGAIN_MS = 50
 # A child that exits 127 within this long after exec is checked for a dynamic-loader failure.
 EARLY_EXIT_NS = 1_000_000_000
 
@@ -178,7 +180,7 @@ def run(config, fmt, child_mask, child_ignored):
         if record is not None:
             _write(record, fmt)
 
-    shut_down_leftovers(config.grace, pid1, tracer)
+    shut_down_leftovers(config.grace, pid1, tracer, fmt)
     if code in config.remap_exit:
         code = 0
     return _exit(tracer, code)
@@ -213,29 +215,43 @@ def _self_failure(what, err):
     return record
 
 
-def shut_down_leftovers(grace, pid1, tracer):
+def shut_down_leftovers(grace, pid1, tracer, fmt):
     """Give what the main child left behind `grace` seconds between SIGTERM and SIGKILL.
 
-    As PID 1 that is every other process of the namespace; as a subreaper only our own
-    descendants. grace 0 keeps tini's behaviour: exit at once (the kernel kills the rest).
+    As PID 1 that is every other process of the namespace (pyinit's children or not: a
+    `docker exec` leaves processes that are not); as a subreaper only our own descendants.
+    grace 0 keeps tini's behaviour: exit at once (the kernel kills the rest).
+    SIGTERM goes out once: a process started after it (a cleanup helper of a TERM trap) is
+    part of someone's shutdown. SIGKILL is repeated until nothing is left, because a walk
+    of /proc cannot see what forks while it runs.
     """
-    if core.drain(0) or grace <= 0:
+    if core.drain(0, pid1) or grace <= 0:
         return
+    if pid1:
+        signal_all = core.signal_namespace
+    else:
+        from pyinit import leftovers
+        if not leftovers.descendants_are_visible():
+            _write({"event": "warning", "cause": "leftovers_not_signalled",
+                    "message": "/proc belongs to another PID namespace (/proc/self is not pid %d): "
+                               "pyinit cannot find its descendants and leaves them running"
+                               % os.getpid(),
+                    "hint": "mount this namespace's /proc (unshare --mount-proc), or run pyinit "
+                            "as the namespace's PID 1"}, fmt)
+            return
+        signal_all = leftovers.signal_descendants
 
-    def signal_all(sig):
-        if pid1:
-            core.signal_namespace(sig)
-        else:
-            from pyinit import leftovers
-            leftovers.signal_descendants(sig)
-
+    grace_ms = int(grace * 1000)
     if tracer is not None:
-        tracer("shutdown", SIGTERM, 0, int(grace * 1000), 0)
+        tracer("shutdown", SIGTERM, 0, grace_ms, 0)
     signal_all(SIGTERM)
     signal_all(SIGCONT)   # a stopped process cannot act on SIGTERM until it runs again
-    if core.drain(int(grace * 1000)):
+    if core.drain(grace_ms, pid1):
         return
     if tracer is not None:
         tracer("shutdown", SIGKILL, 0, 0, 0)
-    signal_all(SIGKILL)
-    core.drain(KILL_REAP_MS)
+    deadline = core.monotonic_ns() + KILL_REAP_MS * 1_000_000
+    while True:
+        signal_all(SIGKILL)
+        if core.drain(KILL_AGAIN_MS, pid1) or core.monotonic_ns() >= deadline:
+            return

@@ -183,14 +183,20 @@ class Tracer:
     def _on_shutdown(self, signo, remaining, grace_ms, _d):
         if not self.verbosity:
             return
+        killing = signo == sigsets.SIGKILL
         record = {"event": "shutdown", "signal": sigsets.name(signo), "signo": signo,
-                  "remaining": remaining, "grace_ms": grace_ms,
-                  "phase": "kill" if signo == sigsets.SIGKILL else "grace"}
-        leftovers = self._leftovers(signo) if signo != sigsets.SIGKILL else []
+                  "remaining": remaining or None, "grace_ms": grace_ms,
+                  "phase": "kill" if killing else "grace"}
+        leftovers = self._leftovers(signo)
+        if self._proc_ours:
+            record["remaining"] = len(leftovers)
         if leftovers:
-            record["remaining"] = remaining or len(leftovers)
-            record["leftovers"] = ["%d (%s): %s" % item for item in leftovers]
+            # How each handles SIGKILL needs no saying; how each handles SIGTERM is the story.
+            record["leftovers"] = ["%d (%s)" % item[:2] if killing else "%d (%s): %s" % item
+                                   for item in leftovers]
         self._write(record)
+        if killing:
+            return
         for pid, name, handling in leftovers:
             if handling in ("ignored", "blocked"):
                 self._warn("leftover_" + handling, "pid %d (%s) %s %s: it will not stop, and is "
