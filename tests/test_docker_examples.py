@@ -50,3 +50,28 @@ def test_the_app_is_checked_at_build_time_and_exists(dockerfile):
     assert ("RUN", "pyinit --check -- %s" % " ".join(cmd)) in steps
     source = DOCKER_DIR / "app" / os.path.relpath(cmd[0], "/app")
     assert source.is_file() and os.access(source, os.X_OK), "%s is not an executable file" % source
+
+
+def pod(name):
+    import yaml   # test dependency (PyYAML)
+    (document,) = list(yaml.safe_load_all((DOCKER_DIR / "k8s" / name).read_text()))
+    assert document["apiVersion"] == "v1" and document["kind"] == "Pod"
+    return document["spec"]
+
+
+@pytest.mark.timeout(10)
+def test_initcontainer_pod_wraps_its_command_in_pyinit():
+    """A Pod's `command:` replaces the image's ENTRYPOINT, so the initContainer names pyinit itself."""
+    (init,) = pod("pod-initcontainer.yaml")["initContainers"]
+    assert init["command"][0] == "pyinit" and init["command"][-1] == "--"
+    assert init["args"], "the wrapped command goes in args"
+
+
+@pytest.mark.timeout(10)
+def test_shared_namespace_pod_runs_pyinit_as_a_subreaper():
+    """With shareProcessNamespace pause is PID 1: the pyinit container sets PYINIT_SUBREAPER=1."""
+    spec = pod("pod-shareprocessnamespace.yaml")
+    assert spec["shareProcessNamespace"] is True
+    app = next(c for c in spec["containers"] if c["name"] == "app")
+    env = {item["name"]: item["value"] for item in app.get("env", [])}
+    assert env.get("PYINIT_SUBREAPER") == "1"

@@ -6,11 +6,21 @@ from helpers.proc_tree import namespace_pid, proc_status_field, process_tree
 from helpers.runc_bundle import MARKERS
 from helpers.runc_runtime import sh
 
-# The pod's first container: PID 1 of the shared namespace (pause's place) plus a sidecar
-# process that would record any SIGTERM it got.
-POD_PID1 = """
+# The pod's first container: PID 1 of the shared namespace (pause's place) and a sidecar
+# process that records any SIGTERM it gets. The sidecar is PID 1's child, not PID 1 itself:
+# the kernel never delivers kill(-1, ...) to the caller's own namespace init, so only a
+# sidecar can catch a pyinit that signals the whole namespace. PID 1 passes USR1 on to it.
+SIDECAR = """
 trap 'echo term > %(m)s/sidecar-term' TERM
 trap 'echo usr1 > %(m)s/sidecar-usr1' USR1
+touch %(m)s/sidecar-ready
+while :; do sleep 3600 & wait $!; done
+""" % {"m": MARKERS}
+POD_PID1 = """
+sh -c "$SIDECAR" &
+sidecar=$!
+trap 'kill -USR1 $sidecar' USR1
+while [ ! -e %(m)s/sidecar-ready ]; do sleep 0.01; done
 touch %(m)s/ready
 while :; do sleep 3600 & wait $!; done
 """ % {"m": MARKERS}
@@ -36,7 +46,7 @@ def host_pid_of(namespace_pid_wanted, under_host_pid):
 @pytest.mark.timeout(60)
 def test_subreaper_adopts_the_apps_orphan_and_never_signals_the_other_container(containers):
     """Not PID 1: the worker is re-parented to pyinit, flushed on stop; the sidecar gets no TERM."""
-    pod = containers.run(sh(POD_PID1), with_init=False)
+    pod = containers.run(sh(POD_PID1), env={"SIDECAR": SIDECAR}, with_init=False)
     pod.wait_for_marker("ready")
     shared = "/proc/%d/ns/pid" % pod.init_host_pid()
     app = containers.run(sh(APP), env={"PYINIT_SUBREAPER": "1"}, pid_namespace=shared)
