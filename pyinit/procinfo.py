@@ -76,12 +76,23 @@ def children(pid):
     return found
 
 
+# rt_sigtimedwait's number, for architectures whose kernel may not name wchan symbols.
+_SIGTIMEDWAIT_SYSCALL = {"x86_64": 128, "aarch64": 137}
+# A process with more descriptors than this is not searched for signalfds past this many.
+_MAX_FDS_SEARCHED = 4096
+
+
 def signal_masks(pid):
-    """{'blocked', 'ignored', 'caught', 'threads'} masks of PID, or None when it is gone.
+    """{'blocked', 'ignored', 'caught', 'waited', 'signalfd', 'threads', 'state'} of PID, or
+    None when it is gone.
 
     A process-directed signal is delivered to any thread that does not block it, so a
     signal counts as blocked only when every thread blocks it (Go and the JVM block
-    signals in some threads and not others).
+    signals in some threads and not others). Two ways of taking a signal show no handler:
+    a thread sleeping in sigwaitinfo()/sigtimedwait() (the kernel unblocks the awaited
+    signals while it waits, so SigBlk no longer shows them: `waited` holds what such a
+    thread does not block), and a signalfd (the signal stays blocked and is read from the
+    descriptor: `signalfd` holds what the process's signalfds accept).
     """
     status = read_status(pid)
     if status is None or "SigBlk" not in status:
@@ -93,6 +104,7 @@ def signal_masks(pid):
         threads = int(status.get("Threads", "1"))
     except (KeyError, ValueError):
         return None
+    waited = 0
     if threads > 1:
         try:
             tids = os.listdir("/proc/%s/task" % pid)
@@ -101,23 +113,75 @@ def signal_masks(pid):
         for tid in tids:
             task = _read_status_file("/proc/%s/task/%s/status" % (pid, tid))
             if task and "SigBlk" in task:
-                blocked &= sigsets.parse_hex(task["SigBlk"])
-    return {"blocked": blocked, "ignored": ignored, "caught": caught, "threads": threads,
+                task_blocked = sigsets.parse_hex(task["SigBlk"])
+                blocked &= task_blocked
+                if _in_sigtimedwait("/proc/%s/task/%s" % (pid, tid)):
+                    waited |= ~task_blocked & sigsets.ALL
+    elif _in_sigtimedwait("/proc/%s" % pid):
+        waited = ~blocked & sigsets.ALL
+    return {"blocked": blocked, "ignored": ignored, "caught": caught, "waited": waited,
+            "signalfd": _signalfd_mask(pid) if blocked else 0, "threads": threads,
             "state": status.get("State", "?")}
 
 
+def _in_sigtimedwait(task_dir):
+    """Whether the task sleeps in rt_sigtimedwait (sigwait, sigwaitinfo, sigtimedwait)."""
+    try:
+        with open(task_dir + "/wchan", "rb") as f:
+            if f.read().startswith(b"do_sigtimedwait"):
+                return True
+    except OSError:
+        pass
+    number = _SIGTIMEDWAIT_SYSCALL.get(os.uname().machine)
+    if number is None:
+        return False
+    try:
+        with open(task_dir + "/syscall", "rb") as f:
+            return f.read().split(b" ", 1)[0] == str(number).encode()
+    except OSError:
+        return False
+
+
+def _signalfd_mask(pid):
+    """The signals PID's signalfd descriptors accept (fdinfo's sigmask), OR-ed together."""
+    try:
+        fds = os.listdir("/proc/%s/fd" % pid)[:_MAX_FDS_SEARCHED]
+    except OSError:
+        return 0
+    mask = 0
+    for fd in fds:
+        try:
+            if os.readlink("/proc/%s/fd/%s" % (pid, fd)) != "anon_inode:[signalfd]":
+                continue
+            with open("/proc/%s/fdinfo/%s" % (pid, fd), "rb") as f:
+                for line in f.read().decode("ascii", "replace").splitlines():
+                    if line.startswith("sigmask:"):
+                        mask |= sigsets.parse_hex(line.split(":", 1)[1])
+        except (OSError, ValueError):
+            continue
+    return mask
+
+
 def handling(masks, signo):
-    """How a process handles signo: 'ignored', 'blocked', 'caught' or 'default'.
+    """How a process handles signo: 'ignored', 'blocked', 'signalfd', 'caught', 'waited',
+    'default' or 'exited'.
 
     Ignored wins over blocked: an ignored signal that is also blocked waits pending and is
-    discarded when unblocked, unless a handler is installed meanwhile.
+    discarded when unblocked, unless a handler is installed meanwhile. A blocked signal that
+    a signalfd accepts is read from it, and one a thread awaits in sigtimedwait() is taken
+    there: both are handled, though no handler shows. A zombie has 'exited': it keeps the
+    masks it died with, but no signal reaches it any more.
     """
+    if masks.get("state", "").startswith("Z"):
+        return "exited"
     if sigsets.has(masks["ignored"], signo):
         return "ignored"
     if sigsets.has(masks["blocked"], signo):
-        return "blocked"
+        return "signalfd" if sigsets.has(masks.get("signalfd", 0), signo) else "blocked"
     if sigsets.has(masks["caught"], signo):
         return "caught"
+    if sigsets.has(masks.get("waited", 0), signo):
+        return "waited"
     return "default"
 
 

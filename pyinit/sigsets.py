@@ -8,6 +8,7 @@ a signal's default action is, and decodes siginfo's si_code. Pure functions, no 
 from pyinit.signames import MAX_SIGNAL, name  # noqa: F401  (name is part of this module's API)
 
 SIGKILL, SIGTERM, SIGCHLD, SIGSTOP = 9, 15, 17, 19
+ALL = (1 << MAX_SIGNAL) - 1      # every signal, as a mask
 
 # Default actions (signal(7)); everything not listed, real-time signals included, terminates.
 _DEFAULT_IGNORE = frozenset((17, 18, 23, 28))          # CHLD CONT URG WINCH

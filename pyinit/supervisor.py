@@ -109,7 +109,8 @@ def _encode(items):
 
 def _tracer(config, fmt):
     from pyinit import trace
-    return trace.Tracer(fmt, config.verbosity, sys.stderr, warn_on_reap=config.warn_on_reap)
+    return trace.Tracer(fmt, config.verbosity, sys.stderr, warn_on_reap=config.warn_on_reap,
+                        pgroup=config.pgroup)
 
 
 def _write(record, fmt):

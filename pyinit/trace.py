@@ -36,10 +36,11 @@ EVENT_KINDS = ("signal", "forward", "reap", "child_exit", "shutdown", "spawn", "
 class Tracer:
     """Writes --verbose events (verbosity >= 1) and the -w reap warnings (warn_on_reap)."""
 
-    def __init__(self, fmt=None, verbosity=1, stream=None, warn_on_reap=False):
+    def __init__(self, fmt=None, verbosity=1, stream=None, warn_on_reap=False, pgroup=False):
         self.fmt = fmt or report.default_format()
         self.verbosity = verbosity
         self.warn_on_reap = warn_on_reap
+        self.pgroup = pgroup        # -g: forwards go to the main child's process group
         self.stream = sys.stderr if stream is None else stream
         self.main_child = None
         self._main_name = None      # kept past its reap for the child_exit record
@@ -141,17 +142,32 @@ class Tracer:
             self._write(record)
             return
         record["result"] = "ok" if err == 0 else errno.errorcode.get(err, "errno %d" % err)
-        masks, read_at = self._target_masks(pid)
-        name = self._remember(pid) or self._names.get(pid)
+        # A group's members can each handle the signal their own way: read them all, leader first.
+        members = self._group_members(pid) if target < 0 else [pid]
+        taken, self._before_kill = self._before_kill, {}
+        seen = []
+        for member in members:
+            masks, read_at = self._target_masks(member, taken)
+            name = self._remember(member) or self._names.get(member)
+            seen.append((member, name, masks,
+                         procinfo.handling(masks, sent) if masks else "unknown", read_at))
+        _, name, masks, handling, read_at = seen[0]
         record["command"] = name or "?"
-        record["handling"] = procinfo.handling(masks, sent) if masks else "unknown"
+        record["handling"] = handling
         record["handling_read"] = read_at
+        if target < 0:
+            record["group"] = ["%d (%s): %s" % (m, n or "?", h) for m, n, _, h, _ in seen]
         if self.verbosity >= 2 and masks:
-            for key in ("blocked", "ignored", "caught"):
-                record["target_" + key] = sigsets.names(masks[key])
+            for key in ("blocked", "ignored", "caught", "signalfd"):
+                record["target_" + key] = sigsets.names(masks.get(key, 0))
+            # Which signals a sigwait() awaits is not in /proc; that a thread waits is.
+            record["target_in_sigwait"] = bool(masks.get("waited"))
         self._write(record)
-        if err == 0 and masks:
-            self._warn_about_handling(target, name, sent, record["handling"])
+        if err == 0:
+            for member, name, masks, handling, _ in seen:
+                if masks:
+                    self._warn_about_handling(member, name, sent, handling,
+                                              group=-target if target < 0 else None)
 
     def _on_reap(self, pid, status, is_main, _unused):
         name = self._forget(pid)
@@ -235,24 +251,45 @@ class Tracer:
     # ---- helpers
 
     def _snapshot_targets(self):
-        # Until the main child is known, read every child: the target is one of them.
+        # Until the main child is known, read every child: the target is one of them. With
+        # -g the target is the main child's whole process group.
         self._before_kill = {}
         if not self._proc_ours:
             return
-        for pid in ([self.main_child] if self.main_child else procinfo.children(self._pid)):
+        if not self.main_child:
+            targets = procinfo.children(self._pid)
+        elif self.pgroup:
+            targets = self._group_members(self.main_child)
+        else:
+            targets = [self.main_child]
+        for pid in targets:
             self._before_kill[pid] = procinfo.signal_masks(pid)
 
-    def _target_masks(self, pid):
+    def _target_masks(self, pid, taken):
+        """(masks, when they were read) for a forward's target: from the snapshot taken
+        before the kill when there is one, else read now."""
         if not self._proc_ours or pid <= 0:
             return None, "unreadable"
-        taken, self._before_kill = self._before_kill, {}
         if taken.get(pid) is not None:
             return taken[pid], "before_kill"
         return procinfo.signal_masks(pid), "after_kill"
 
-    def _warn_about_handling(self, target, name, signo, handling):
-        who = ("process group %d (leader %s)" % (-target, name or "?") if target < 0
-               else "pid %d (%s)" % (target, name or "?"))
+    def _group_members(self, pgid):
+        """The processes of process group pgid, the leader first (just the leader when /proc
+        cannot tell)."""
+        members = []
+        if self._proc_ours:
+            for entry in os.listdir("/proc"):
+                if entry.isdigit() and int(entry) != pgid:
+                    fields = procinfo.stat_fields(entry)
+                    if fields is not None and fields[3] == pgid and not fields[1].startswith("Z"):
+                        members.append(int(entry))
+        return [pgid] + sorted(members)
+
+    def _warn_about_handling(self, target, name, signo, handling, group=None):
+        who = "pid %d (%s)" % (target, name or "?")
+        if group is not None:
+            who += " in process group %d" % group
         sig = sigsets.name(signo)
         stop_request = signo in sigsets.STOP_REQUESTS
         if handling == "ignored":
@@ -269,8 +306,11 @@ class Tracer:
                                            if sigsets.default_action(signo) == "core" else "")
         else:
             return
+        facts = {"target": target, "command": name or "?", "signal": sig, "handling": handling}
+        if group is not None:
+            facts["process_group"] = group
         self._warn("signal_" + handling if handling != "default" else "no_handler", message,
-                   target=target, command=name or "?", signal=sig, handling=handling)
+                   **facts)
 
     def _warn(self, cause, message, **facts):
         record = {"event": "warning", "cause": cause, "message": message}

@@ -4,8 +4,17 @@ import signal
 
 import pytest
 
-from helpers.tracing import (events_of, forward_through, new_tracer, signal_child, spawn_ready,
-                             wait_comm)
+from helpers.pid1 import children, wait_for
+from helpers.tracing import (comm, events_of, forward_through, new_tracer, signal_child,
+                             spawn_ready, wait_comm)
+
+
+def read_text(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def _finish(proc):
@@ -104,11 +113,13 @@ def test_without_a_known_main_child_every_child_is_read_before_the_kill():
 
 
 @pytest.mark.timeout(30)
-def test_a_forward_to_a_process_group_reads_the_group_leader():
-    """target -pgid: the handling is the group leader's, and the warning names the group."""
+def test_a_forward_to_a_process_group_reads_every_member():
+    """target -pgid: each member is read; the leader ignores TERM, its sleep dies of it."""
     tracer, out = new_tracer()
-    proc = spawn_ready(["setsid", "sh", "-c", "trap '' TERM; echo ready; sleep 20"])
+    proc = spawn_ready(["setsid", "sh", "-c", "trap '' TERM; echo ready; (trap - TERM; exec sleep 20)"])
     try:
+        sleeper = wait_for(lambda: ([p for p in children(proc.pid) if comm(p) == "sleep"] or [None])[0],
+                           10, "the group's sleep")
         tracer.spawned(proc.pid)
         tracer("signal", signal.SIGTERM, 0, 0, 0)
         tracer("forward", signal.SIGTERM, signal.SIGTERM, -proc.pid, 0)
@@ -116,5 +127,35 @@ def test_a_forward_to_a_process_group_reads_the_group_leader():
         _finish(proc)
     forward, = events_of(out.getvalue(), "forward")
     assert forward["target_kind"] == "process_group" and forward["handling"] == "ignored"
-    warning, = events_of(out.getvalue(), "warning")
-    assert warning["message"].startswith("process group %d (leader sh) ignores SIGTERM" % proc.pid)
+    assert forward["group"] == ["%d (sh): ignored" % proc.pid, "%d (sleep): default" % sleeper]
+    ignored, no_handler = events_of(out.getvalue(), "warning")
+    assert ignored["message"].startswith("pid %d (sh) in process group %d ignores SIGTERM"
+                                         % (proc.pid, proc.pid))
+    assert no_handler["cause"] == "no_handler" and no_handler["target"] == sleeper
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("mode", ["waited", "signalfd"])
+def test_a_signal_taken_without_a_handler_is_not_warned_about(mode):
+    """sigwait() and signalfd take SIGTERM with no handler: reported as such, and no warning."""
+    tracer, out = new_tracer(verbosity=2)
+    proc = signal_child(mode)
+    try:
+        if mode == "waited":
+            # ready is printed just before sigwait(): wait until the kernel shows it waiting.
+            wait_for(lambda: read_text("/proc/%d/wchan" % proc.pid).startswith("do_sigtimedwait")
+                     or read_text("/proc/%d/syscall" % proc.pid).split(" ")[0] == "128", 10,
+                     "the child to wait in sigtimedwait")
+        tracer.spawned(proc.pid)
+        forward_through(tracer, proc, signal.SIGTERM)
+        assert proc.stdout.readline().strip() == "got"
+        assert proc.wait(10) == 0
+    finally:
+        _finish(proc)
+    forward, = events_of(out.getvalue(), "forward")
+    assert forward["handling"] == mode
+    if mode == "signalfd":
+        assert forward["target_signalfd"] == ["SIGTERM"]
+    else:
+        assert forward["target_in_sigwait"] is True
+    assert events_of(out.getvalue(), "warning") == []

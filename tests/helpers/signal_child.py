@@ -5,12 +5,28 @@ Usage: python signal_child.py MODE, MODE one of
   blocked  block SIGTERM in the only thread, then ready
   late     print ready first, and install a handler only after 30 s: until then SIGTERM
            has its default action (the "handler not installed yet" start-up window)
-Then it sleeps, bounded, until a signal ends it.
+  waited   block SIGTERM, then ready, then take it with sigwait() (prints `got`, exits 0)
+  signalfd block SIGTERM, open a signalfd for it, then ready, then read it from the
+           descriptor (prints `got`, exits 0)
+Otherwise it then sleeps, bounded, until a signal ends it.
 """
 
+import ctypes
+import os
 import signal
 import sys
 import time
+
+
+def open_signalfd(signo):
+    """signalfd(2) through libc: the standard library has no wrapper."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    mask = (ctypes.c_ulong * 16)()          # a glibc sigset_t, bit N-1 for signal N
+    mask[0] = 1 << (signo - 1)
+    fd = libc.signalfd(-1, ctypes.byref(mask), os.O_CLOEXEC)
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), "signalfd")
+    return fd
 
 
 def on_term(signo, frame):
@@ -22,11 +38,19 @@ def main():
     mode = sys.argv[1]
     if mode == "caught":
         signal.signal(signal.SIGTERM, on_term)
-    elif mode == "blocked":
+    elif mode in ("blocked", "waited", "signalfd"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     elif mode != "late":
         sys.exit("unknown mode %r" % mode)
+    fd = open_signalfd(signal.SIGTERM) if mode == "signalfd" else None
     print("ready", flush=True)
+    if mode == "waited":
+        signal.sigwait({signal.SIGTERM})
+    elif fd is not None:
+        os.read(fd, 128)   # one struct signalfd_siginfo
+    if mode in ("waited", "signalfd"):
+        print("got", flush=True)
+        return
     if mode == "late":
         time.sleep(30)
         signal.signal(signal.SIGTERM, on_term)
