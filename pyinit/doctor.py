@@ -73,6 +73,11 @@ class Context:
                                     else _env_flag(self.env, ("PYINIT_SUBREAPER", "TINI_SUBREAPER")))
         self.pid = os.getpid()
         self.proc_ours = procinfo.proc_self_pid() == self.pid
+        # Why /proc cannot list this namespace's processes, for the checks that need it.
+        self.proc_problem = (None if self.proc_ours
+                             else "/proc belongs to another PID namespace (see pid_namespace)"
+                             if os.path.exists("/proc/self")
+                             else "/proc is not mounted (see pid_namespace)")
         self.status = procinfo.read_status("self") or {}
         self.mounts = procinfo.mountinfo()
         self.pid1 = None    # filled by the PID namespace check: {"pid", "command", "kind"}
@@ -264,6 +269,11 @@ def check_subreaper(ctx):
     elif ctx.subreaper_requested:
         found.add("ok", "Not PID 1, but -s/PYINIT_SUBREAPER is set: pyinit makes itself a child "
                   "subreaper at start, so orphaned descendants are reparented to it and reaped.")
+    elif ctx.pid1 and ctx.pid1["kind"] == "init":
+        # The usual `docker exec CTR pyinit --doctor`: the container's own init is PID 1.
+        found.add("ok", "Not PID 1 and not a child subreaper: orphaned descendants are "
+                  "reparented to PID 1 (%s), an init, which reaps them. Pass -s if this pyinit "
+                  "should reap them itself and stop them at shutdown." % ctx.pid1["command"])
     else:
         pid1 = ctx.pid1["command"] if ctx.pid1 else "PID 1"
         found.add("warn", "pyinit is neither PID 1 nor a child subreaper: orphaned descendants "
@@ -306,8 +316,9 @@ def check_mounts(ctx):
         target = _resolve(ctx.cmd_argv[0], ctx.env)
         facts["target"] = target
         if target is None:
-            found.add("warn", "%s is not found on PATH, so its mount cannot be checked."
-                      % ctx.cmd_argv[0])
+            found.add("warn", "%s %s, so its mount cannot be checked."
+                      % (ctx.cmd_argv[0], "does not exist" if "/" in ctx.cmd_argv[0]
+                         else "is not found on PATH"))
         else:
             entry = procinfo.mount_for(os.path.dirname(os.path.realpath(target)), ctx.mounts)
             facts["target_mount"] = entry["mount_point"] if entry else None
@@ -380,7 +391,11 @@ def check_credentials(ctx):
                   "and capabilities count only for what this namespace owns."
                   % ("; ".join(uid_map), os.geteuid(),
                      "uid %d" % outside if outside is not None else "unmapped"))
-    if os.geteuid() == 0:
+    if "CapEff" not in status:
+        found.add("warn", "/proc/self/status cannot be read (%s): capabilities, NoNewPrivs and "
+                  "seccomp are unknown." % ("/proc is not mounted" if not os.path.exists("/proc/self")
+                                            else "unreadable"))
+    elif os.geteuid() == 0:
         if "CAP_KILL" not in caps:
             found.add("warn", "Root without CAP_KILL: once the command switches to another user "
                       "(gosu, su-exec, setuid), pyinit cannot signal it and forwards fail with "
@@ -460,7 +475,7 @@ def check_limits(ctx):
                       "exempt." % soft)
         elif not ctx.proc_ours:
             found.add("warn", "RLIMIT_NPROC is %d; how many processes uid %d has cannot be "
-                      "counted with a /proc from another namespace." % (soft, os.getuid()))
+                      "counted: %s." % (soft, os.getuid(), ctx.proc_problem))
         elif used >= soft:
             found.add("fail", "uid %d already has %d processes and threads, RLIMIT_NPROC is %d: "
                       "fork() fails with EAGAIN." % (os.getuid(), used, soft))
@@ -555,16 +570,18 @@ def check_signals(ctx):
         ignored = sigsets.parse_hex(ctx.status.get("SigIgn", "0")) & ~_PYTHON_IGNORES
         source = "/proc/self/status"
     facts = {"source": source, "blocked": sigsets.names(blocked), "ignored": sigsets.names(ignored)}
-    for label, mask, verb in (("ignored", ignored, "ignores"), ("blocked", blocked, "blocks")):
+    for label, mask, verb in (("ignored", ignored, "ignores %s unless it sets its own handler"),
+                              ("blocked", blocked, "blocks %s unless it unblocks it")):
         critical = [sigsets.name(s) for s in sigsets.members(mask) if s in _MUST_REACH_CHILD]
         other = [sigsets.name(s) for s in sigsets.members(mask)
                  if s not in _MUST_REACH_CHILD and s not in (sigsets.SIGKILL, sigsets.SIGSTOP)]
         if critical:
             found.add("fail", "pyinit was started with %s %s and passes that on to the command, "
-                      "as exec does: the command %s %s unless it sets its own handler, so "
-                      "Ctrl-C and `docker stop` cannot stop it (SIGKILL after the grace period). "
-                      "Fix the runtime or the wrapper that starts pyinit."
-                      % (", ".join(critical), label, verb, "it" if len(critical) == 1 else "them"))
+                      "as exec does: the command %s, so Ctrl-C and `docker stop` cannot stop it "
+                      "(SIGKILL after the grace period). Fix the runtime or the wrapper that "
+                      "starts pyinit."
+                      % (", ".join(critical), label,
+                         verb % ("it" if len(critical) == 1 else "them")))
         if other:
             found.add("warn", "Also %s at start, and passed on to the command: %s."
                       % (label, ", ".join(other)))
@@ -590,8 +607,7 @@ def check_zombies(ctx):
 
     found = Findings()
     if not ctx.proc_ours:
-        found.add("warn", "Cannot list this namespace's processes: /proc belongs to another PID "
-                  "namespace (see pid_namespace).")
+        found.add("warn", "Cannot list this namespace's processes: %s." % ctx.proc_problem)
         return found.record("zombies", {"zombies": []})
     first = {p["pid"]: p for p in _processes() if p["state"] == "Z"}
     if first:

@@ -66,6 +66,7 @@ def main(args, inherited):
 def _main(args, inherited):
     # First thing: on the `python -m pyinit` path nothing has blocked signals yet.
     previous_mask = core.block_async_signals()
+    core.set_process_name(b"pyinit")   # what ps, /proc/PID/comm and the doctor show: not python3
     if inherited is None:
         child_mask = previous_mask
         child_ignored = core.ignored_signals() & ~PYTHON_IGNORED
@@ -120,36 +121,40 @@ def _write(record, fmt):
 
 def run(config, fmt, child_mask, child_ignored):
     core.reset_sigchld()
-    core.set_process_name(b"pyinit")
     pid1 = os.getpid() == 1
     if config.pdeathsig:
         core.set_parent_death_signal(config.pdeathsig)
-    if not pid1:
-        if config.subreaper:
-            core.set_child_subreaper()
-        elif not core.is_child_subreaper():
-            _write({"event": "warning", "cause": "not_a_reaper",
-                    "message": "pyinit is not PID 1 and not a child subreaper: orphans "
-                               "will not be re-parented to it and will not be reaped",
-                    "hint": "run it as PID 1 of a PID namespace, or pass -s "
-                            "(PYINIT_SUBREAPER=1)"}, fmt)
+    if not pid1 and config.subreaper:
+        core.set_child_subreaper()
 
     tracer = None
     if config.verbosity or config.warn_on_reap:
         tracer = _tracer(config, fmt)
         core.set_event_sink(tracer)
+        tracer.start(config.command, child_mask, child_ignored)
+
+    def say(record):
+        # With -v, warnings and failure reports are part of the trace (timestamped, in order).
+        if tracer is not None and tracer.verbosity:
+            tracer.write(record)
+        else:
+            _write(record, fmt)
+
+    if not pid1 and not config.subreaper and not core.is_child_subreaper():
+        say({"event": "warning", "cause": "not_a_reaper",
+             "message": "pyinit is not PID 1 and not a child subreaper: orphans "
+                        "will not be re-parented to it and will not be reaped",
+             "hint": "run it as PID 1 of a PID namespace, or pass -s (PYINIT_SUBREAPER=1)"})
 
     from pyinit import preflight
     env = os.environ
     failure, resolved = preflight.preflight(config.command, env)
     if failure is not None:
-        _write(failure, fmt)
+        say(failure)
         return _exit(tracer, preflight.exit_code_for(failure))
 
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
     child_env = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env.items()]
-    if tracer is not None:
-        tracer.start(config.command, child_mask, child_ignored)
 
     pid, err, index, stage = core.spawn(
         _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
@@ -158,11 +163,11 @@ def run(config, fmt, child_mask, child_ignored):
         if stage != core.EXEC_STAGE:
             # fork itself (stage 0) or the child's setup before execve failed: pyinit's own
             # failure, not the command's.
-            _write(_self_failure(core.STAGE_NAMES[stage], err), fmt)
+            say(_self_failure(core.STAGE_NAMES[stage], err))
             return _exit(tracer, EXIT_FAILURE)
         tried = candidates[index] if 0 <= index < len(candidates) else config.command[0]
         record = preflight.explain_exec_failure(config.command, env, tried, err)
-        _write(record, fmt)
+        say(record)
         return _exit(tracer, preflight.exit_code_for(record))
     started = core.monotonic_ns()
     if tracer is not None:
@@ -179,9 +184,9 @@ def run(config, fmt, child_mask, child_ignored):
     if code == EXIT_NOT_FOUND and core.monotonic_ns() - started < EARLY_EXIT_NS:
         record = preflight.diagnose_early_127(config.command, env, resolved)
         if record is not None:
-            _write(record, fmt)
+            say(record)
 
-    shut_down_leftovers(config.grace, pid1, tracer, fmt)
+    shut_down_leftovers(config.grace, pid1, tracer, say)
     if code in config.remap_exit:
         code = 0
     return _exit(tracer, code)
@@ -216,7 +221,7 @@ def _self_failure(what, err):
     return record
 
 
-def shut_down_leftovers(grace, pid1, tracer, fmt):
+def shut_down_leftovers(grace, pid1, tracer, say):
     """Give what the main child left behind `grace` seconds between SIGTERM and SIGKILL.
 
     As PID 1 that is every other process of the namespace (pyinit's children or not: a
@@ -233,12 +238,12 @@ def shut_down_leftovers(grace, pid1, tracer, fmt):
     else:
         from pyinit import leftovers
         if not leftovers.descendants_are_visible():
-            _write({"event": "warning", "cause": "leftovers_not_signalled",
-                    "message": "/proc belongs to another PID namespace (/proc/self is not pid %d): "
-                               "pyinit cannot find its descendants and leaves them running"
-                               % os.getpid(),
-                    "hint": "mount this namespace's /proc (unshare --mount-proc), or run pyinit "
-                            "as the namespace's PID 1"}, fmt)
+            say({"event": "warning", "cause": "leftovers_not_signalled",
+                 "message": "/proc belongs to another PID namespace (/proc/self is not pid %d): "
+                            "pyinit cannot find its descendants and leaves them running"
+                            % os.getpid(),
+                 "hint": "mount this namespace's /proc (unshare --mount-proc), or run pyinit "
+                         "as the namespace's PID 1"})
             return
         signal_all = leftovers.signal_descendants
 

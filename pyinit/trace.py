@@ -71,8 +71,13 @@ class Tracer:
         }
         self._write(record)
         if not self._proc_ours:
-            self._warn("foreign_proc", "/proc belongs to another PID namespace (/proc/self is not "
-                       "pid %d): handling states and command names cannot be read" % pid)
+            if procinfo.proc_self_pid() is None:
+                self._warn("no_proc", "/proc is not mounted: handling states and command names "
+                           "cannot be read")
+            else:
+                self._warn("foreign_proc", "/proc belongs to another PID namespace (/proc/self "
+                           "is not pid %d): handling states and command names cannot be read"
+                           % pid)
         if child_pid is not None:
             self.spawned(child_pid)
 
@@ -120,7 +125,7 @@ class Tracer:
         }
         if si_pid > 0:
             record["sender"] = self._remember(si_pid) or self._names.get(si_pid) or "?"
-        elif code == "user":
+        elif code in ("user", "queue"):
             # The kernel reports 0 for a sender this namespace cannot see: the runtime.
             record["sender"] = "outside this PID namespace (e.g. docker stop/kill, kubelet)"
         self._write(record)
@@ -302,8 +307,9 @@ class Tracer:
                 if stop_request else "")
         elif handling == "default" and sigsets.kills_by_default(signo) and signo != sigsets.SIGKILL:
             message = "%s has no handler for %s: the default action terminates it at once%s, " \
-                      "without cleanup" % (who, sig, " and dumps core"
-                                           if sigsets.default_action(signo) == "core" else "")
+                      "without cleanup" % (who, sig, " (with a core dump where RLIMIT_CORE "
+                                           "allows)" if sigsets.default_action(signo) == "core"
+                                           else "")
         else:
             return
         facts = {"target": target, "command": name or "?", "signal": sig, "handling": handling}
@@ -332,6 +338,10 @@ class Tracer:
 
     def _forget(self, pid):
         return self._names.pop(pid, None) or "?"
+
+    def write(self, record):
+        """Write a record of the supervisor's (a warning, a failure report) into the trace."""
+        self._write(record)
 
     def _write(self, record):
         if self.stream is None:
