@@ -82,7 +82,7 @@ def _env_flag(env, names):
 
 
 def _parse_exit_code(text):
-    if not text.isdigit() or not 0 <= int(text) <= 255:
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 255:
         raise UsageError("exit code %r for -e is not a number from 0 to 255" % text)
     return int(text)
 
@@ -207,7 +207,7 @@ def parse(args, env):
     }
     name, raw = _env(env, ENV_VERBOSITY)
     if name:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()):
             raise UsageError("%s=%r is not a whole number" % (name, raw))
         values["verbosity"] = int(raw)
     name, raw = _env(env, ENV_GRACE)

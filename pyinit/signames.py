@@ -38,7 +38,8 @@ def parse(text, allow_zero=False):
     Raises ValueError with a message that names the input; 0 only when allow_zero.
     """
     raw = text.strip()
-    if raw.lstrip("-").isdigit():
+    digits = raw[1:] if raw.startswith("-") else raw
+    if digits.isascii() and digits.isdigit():
         number = int(raw)
         if number == 0 and allow_zero:
             return 0
@@ -55,7 +56,7 @@ def parse(text, allow_zero=False):
             return base
         if key.startswith(base_name) and key[len(base_name):][:1] in "+-":
             offset = key[len(base_name) + 1:]
-            if offset.isdigit():
+            if offset.isascii() and offset.isdigit():
                 number = base + int(offset) if key[len(base_name)] == "+" else base - int(offset)
                 if SIGRTMIN <= number <= SIGRTMAX:
                     return number

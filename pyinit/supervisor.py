@@ -42,6 +42,32 @@ def _finish(code):
     os._exit(code)
 
 
+class _Discard:
+    """Stands in for a standard stream whose fd was closed: what is written goes nowhere."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        raise OSError(9, "the standard stream was closed when pyinit started")
+
+
+def _print(stream, text):
+    """Write to stdout/stderr without raising: a full disk or a closed pipe must not change
+    pyinit's exit code."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
+
+
 def launched():
     """Run from the launcher: sys.argv is ['-c', '--pyinit-state=MASK:IGNORED', ARGS...].
 
@@ -58,8 +84,8 @@ def main(args, inherited):
     except Exception as error:
         # A bug in pyinit must still end in one structured line and a documented code.
         import json
-        sys.stderr.write(json.dumps({"event": "pyinit_failed", "cause": "internal_error",
-                                     "message": "%s: %s" % (type(error).__name__, error)}) + "\n")
+        _print(sys.stderr, json.dumps({"event": "pyinit_failed", "cause": "internal_error",
+                                       "message": "%s: %s" % (type(error).__name__, error)}) + "\n")
         _finish(EXIT_FAILURE)
 
 
@@ -67,6 +93,12 @@ def _main(args, inherited):
     # First thing: on the `python -m pyinit` path nothing has blocked signals yet.
     previous_mask = core.block_async_signals()
     core.set_process_name(b"pyinit")   # what ps, /proc/PID/comm and the doctor show: not python3
+    # With fd 1 or 2 closed (`2>&-`) CPython leaves sys.stdout/sys.stderr as None; pyinit
+    # still runs the command and exits with its code, writing its own lines nowhere.
+    if sys.stdout is None:
+        sys.stdout = _Discard()
+    if sys.stderr is None:
+        sys.stderr = _Discard()
     if inherited is None:
         child_mask = previous_mask
         child_ignored = core.ignored_signals() & ~PYTHON_IGNORED
@@ -76,10 +108,10 @@ def _main(args, inherited):
     try:
         config = cli.parse(args, os.environ)
     except cli.Exit as done:
-        sys.stdout.write(done.text)
+        _print(sys.stdout, done.text)
         _finish(0)
     except cli.UsageError as error:
-        sys.stderr.write("pyinit: %s\n" % error)
+        _print(sys.stderr, "pyinit: %s\n" % error)
         _finish(cli.EXIT_USAGE)
 
     if config.mode == "doctor":

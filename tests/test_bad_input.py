@@ -15,6 +15,10 @@ BAD_INPUT = [
     ["-e", "256", "true"],
     ["-e", "-1", "true"],
     ["-e", "abc", "true"],
+    ["-e", "\u00b2", "true"],        # str.isdigit() says yes to a superscript two
+    ["-e", "\u0663", "true"],        # and to an Arabic-Indic three
+    ["-p", "\u00b2", "true"],
+    ["-p", "--5", "true"],
     ["-r", "TERM", "true"],
     ["-r", "TERM:NOPE", "true"],
     ["-r", "KILL:TERM", "true"],
