@@ -13,6 +13,7 @@ Public entry points (each a verb):
     block_async_signals() -> previous mask
     spawn(...)            -> (pid, 0, -1, 0) or (-1, errno, path_index, stage)
     supervise(...)        -> raw wait status of the main child
+    terminal_is_ours()    -> whether stdin is a terminal whose foreground is our group
     drain(timeout_ms, whole_namespace) -> True when nothing is left to wait for
     signal_namespace(sig) -> errno (0 on success); PID 1 only
 plus small prctl wrappers. Exit-status conventions: functions here return raw wait(2)
@@ -45,11 +46,14 @@ cdef extern from "<signal.h>" nogil:
 
 cdef extern from "<sys/wait.h>" nogil:
     pid_t waitpid(pid_t pid, int *status, int options)
-    enum: WNOHANG
+    int waitid(int idtype, int id, siginfo_t *info, int options)
+    enum: WNOHANG, WSTOPPED, P_PID
 
 cdef extern from "<unistd.h>" nogil:
     int pipe2(int fds[2], int flags)
     int tcsetpgrp(int fd, pid_t pgrp)
+    pid_t tcgetpgrp(int fd)
+    pid_t getpgrp()
 
 cdef extern from "<fcntl.h>" nogil:
     enum: O_CLOEXEC
@@ -229,6 +233,24 @@ def set_process_name(bytes name):
     prctl(PR_SET_NAME, <unsigned long><char *>name, 0, 0, 0)
 
 
+def terminal_is_ours():
+    """Whether stdin is a terminal whose foreground process group is ours: only then may
+    the child take it (a background `pyinit ... &` must not steal a shell's terminal)."""
+    # Both are 0 when the group lives outside our PID namespace (PID 1 under `unshare
+    # --fork`, which stays in unshare's group): then the group that started us is taken to
+    # hold the terminal, as it does when a shell runs unshare in the foreground.
+    cdef pid_t foreground = tcgetpgrp(0)
+    return foreground >= 0 and foreground == getpgrp()
+
+
+def give_terminal_back(pid_t child):
+    """After the child exits: if its group still holds the terminal's foreground, the
+    foreground returns to pyinit's group, so the shell that started pyinit (one without job
+    control of its own) can read from the terminal again. SIGTTOU is blocked here."""
+    if tcgetpgrp(0) == child:
+        tcsetpgrp(0, getpgrp())
+
+
 def monotonic_ns():
     cdef timespec now
     clock_gettime(CLOCK_MONOTONIC, &now)
@@ -383,6 +405,8 @@ def spawn(list argv, list paths, list env, uint64_t child_mask, uint64_t child_i
 cdef struct Supervisor:
     pid_t child
     bint to_group
+    bint job_control     # behave as a shell's job: stop when the child stops (see below)
+    pid_t own_pgrp
     bint child_done
     int child_status
     int rewrite[MAX_SIGNAL + 1]   # signal received -> signal sent; 0 drops it
@@ -406,6 +430,24 @@ cdef void reap_zombies(Supervisor *s) noexcept nogil:
             emit(EV_REAP, pid, status, pid == s.child, 0)
 
 
+cdef void follow_a_stopped_child(Supervisor *s) noexcept nogil:
+    # With a terminal, outside a namespace: pyinit is a job of the shell that started it,
+    # and the child, in its own group, holds the terminal. When Ctrl-Z (or any stop signal)
+    # stops the child, pyinit stops too, so that the shell sees its job stop and prints its
+    # prompt. Continued by `fg` (the shell gave the terminal back to pyinit's group) it hands
+    # the terminal to the child's group; by `fg` or `bg` it continues the child's group.
+    # waitid(WSTOPPED) without WEXITED only reports (and consumes) a stop: exits are left
+    # to reap_zombies.
+    cdef siginfo_t info
+    info.si_pid = 0
+    if waitid(P_PID, s.child, &info, WSTOPPED | WNOHANG) != 0 or info.si_pid != s.child:
+        return
+    kill(getpid(), SIGSTOP)   # returns once a SIGCONT has continued us
+    if tcgetpgrp(0) == s.own_pgrp:
+        tcsetpgrp(0, s.child)
+    kill(-s.child, SIGCONT)
+
+
 cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil:
     cdef int sent = s.rewrite[sig]
     cdef pid_t target = -s.child if s.to_group else s.child
@@ -420,12 +462,14 @@ cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil
         emit(EV_FORWARD, sig, sent, target, err)
 
 
-def supervise(pid_t child, bint to_group, list rewrite):
+def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
     """Forward signals to the child and reap zombies until the child exits.
 
     Sleeps in rt_sigtimedwait() with no timeout: an idle init costs no wakeup. `rewrite` is a
-    list of MAX_SIGNAL + 1 ints (signal received -> signal to send, 0 to drop). Returns the
-    child's raw wait status.
+    list of MAX_SIGNAL + 1 ints (signal received -> signal to send, 0 to drop). job_control:
+    the child leads its own group and holds our terminal, and pyinit is not a namespace's
+    PID 1: stop when the child stops (see follow_a_stopped_child). Returns the child's raw
+    wait status.
     """
     cdef Supervisor s
     cdef siginfo_t info
@@ -434,6 +478,8 @@ def supervise(pid_t child, bint to_group, list rewrite):
     memset(&s, 0, sizeof(s))
     s.child = child
     s.to_group = to_group
+    s.job_control = job_control
+    s.own_pgrp = getpgrp()
     for i in range(MAX_SIGNAL + 1):
         s.rewrite[i] = rewrite[i]
     s.waitset = ASYNC_SIGNALS
@@ -448,6 +494,8 @@ def supervise(pid_t child, bint to_group, list rewrite):
             if _events:
                 emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
             if sig == SIGCHLD:
+                if s.job_control:
+                    follow_a_stopped_child(&s)
                 reap_zombies(&s)
             else:
                 forward_signal(&s, sig, &info)

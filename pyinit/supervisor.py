@@ -188,9 +188,10 @@ def run(config, fmt, child_mask, child_ignored):
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
     child_env = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env.items()]
 
+    take_terminal = core.terminal_is_ours()
     pid, err, index, stage = core.spawn(
         _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
-        config.pgroup, _stdin_is_terminal())
+        config.pgroup, take_terminal)
     if pid < 0:
         if stage != core.EXEC_STAGE:
             # fork itself (stage 0) or the child's setup before execve failed: pyinit's own
@@ -208,7 +209,9 @@ def run(config, fmt, child_mask, child_ignored):
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
         rewrite[received] = sent
-    status = core.supervise(pid, config.pgroup, rewrite)
+    status = core.supervise(pid, config.pgroup, rewrite, job_control=take_terminal and not pid1)
+    if take_terminal:
+        core.give_terminal_back(pid)
     code = exit_code_of(status)
     if tracer is not None:
         tracer("child_exit", pid, status, 0, 0)
@@ -228,13 +231,6 @@ def _exit(tracer, code):
     if tracer is not None:
         tracer.exit(code)
     return code
-
-
-def _stdin_is_terminal():
-    try:
-        return os.isatty(0)
-    except OSError:
-        return False
 
 
 def _self_failure(what, err):

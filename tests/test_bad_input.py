@@ -70,3 +70,17 @@ def test_signal_names_and_numbers_are_accepted(pyinit):
     """-p accepts SIGTERM, TERM, term and 15 alike."""
     for spelling in ("SIGTERM", "TERM", "term", "15"):
         assert run_plain(pyinit, ["-s", "-p", spelling, "--", "true"]).returncode == 0
+
+
+@pytest.mark.timeout(30)
+def test_long_options_mean_what_the_short_ones_do():
+    """Every long form parses to the same configuration as its short form."""
+    from pyinit import cli
+
+    short = ["-s", "-p", "TERM", "-v", "-w", "-g", "-e", "3", "-r", "USR1:0", "--", "true"]
+    long = ["--subreaper", "--pdeathsig", "TERM", "--verbose", "--warn-on-reap", "--pgroup",
+            "--remap-exit=3", "--rewrite", "USR1:0", "--", "true"]
+    assert repr(cli.parse(long, {})) == repr(cli.parse(short, {}))
+    with pytest.raises(cli.Exit) as shown:
+        cli.parse(["--license"], {})
+    assert "license" in shown.value.text
