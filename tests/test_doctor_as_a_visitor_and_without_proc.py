@@ -52,3 +52,12 @@ def test_a_blocked_sigterm_is_explained_as_blocked_not_as_ignored(pyinit):
     assert record["blocked"] == ["SIGTERM"] and record["verdict"] == "fail"
     assert "blocks it unless it unblocks it" in record["message"]
     assert "handler" not in record["message"]
+
+
+@pytest.mark.timeout(60)
+def test_a_shell_as_pid1_is_named_and_warned_about(pyinit):
+    """PID 1 is `sh -c` (the shell form of ENTRYPOINT): kind shell, a warning about SIGTERM."""
+    _, checks, _ = run_doctor(UNSHARE + ["--mount-proc", "sh", "-c", '"$0" "$@"; exit $?'], pyinit)
+    record = checks["pid_namespace"]
+    assert record["pid1_kind"] == "shell" and record["pid1_command"] == "sh"
+    assert record["verdict"] == "warn" and "does not forward SIGTERM" in record["message"]
