@@ -8,6 +8,8 @@ can be known and nothing is claimed.
 
 import os
 
+from . import untrusted
+
 ROOT = "/proc/sys/fs/binfmt_misc"
 MAX_ENTRIES = 64
 
@@ -23,9 +25,8 @@ def _entry(text):
 def handler_for(head, path):
     """Name of the enabled binfmt_misc entry matching this file, or None."""
     try:
-        with open(os.path.join(ROOT, "status"), "rb") as handle:
-            if handle.read(16).strip() != b"enabled":
-                return None
+        if untrusted.read_head(os.path.join(ROOT, "status"), 16).strip() != b"enabled":
+            return None
         names = sorted(os.listdir(ROOT))[:MAX_ENTRIES + 2]
     except OSError:
         return None
@@ -33,8 +34,7 @@ def handler_for(head, path):
         if name in ("status", "register"):
             continue
         try:
-            with open(os.path.join(ROOT, name), "rb") as handle:
-                fields = _entry(handle.read(4096).decode("ascii", "replace"))
+            fields = _entry(untrusted.read_head(os.path.join(ROOT, name), 4096).decode("ascii", "replace"))
         except OSError:
             continue
         if "enabled" not in fields:

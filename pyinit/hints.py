@@ -31,8 +31,8 @@ def _permission_denied(r):
         return "The directory %s is not searchable by %s, so %s cannot be reached; chmod +x the directory." % (
             r["directory"], _who(), r["resolved"])
     if r.get("detail") == "not a regular file":
-        return "%s is not a regular file (mode %s) and cannot be executed; point CMD at a program file." % (
-            r["resolved"], r.get("mode"))
+        return "%s is a %s (mode %s), not a regular file, and cannot be executed; point CMD at a program file." % (
+            r["resolved"], r.get("file_type") or "special file", r.get("mode"))
     if r.get("mode") is None:
         return "%s cannot be executed by %s; check its permissions." % (r["resolved"], _who())
     return ("%s (mode %s, owner uid %s) is not executable by %s; run 'chmod +x %s' or run as a user "

@@ -19,7 +19,7 @@ as ld.so skips it.
 import os
 import struct
 
-from . import elf
+from . import elf, untrusted
 
 MAX_OBJECTS = 512
 MAX_CACHE_BYTES = 16 << 20
@@ -39,9 +39,8 @@ _MUSL_BUILTIN = ("libc.so", "libdl.so", "libm.so", "libpthread.so", "librt.so",
 def read_ld_so_cache(path="/etc/ld.so.cache"):
     """{library name: [paths]} from glibc's cache (new format, alone or after the old one)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CACHE_BYTES)
-    except OSError:
+        data = untrusted.read_head(path, MAX_CACHE_BYTES)
+    except (OSError, ValueError):
         return {}
     base = 0
     if data.startswith(CACHE_MAGIC_OLD):
@@ -138,32 +137,20 @@ def _default_dirs(bits, machine):
 def _musl_dirs(interp):
     arch = os.path.basename(interp)[len("ld-musl-"):].split(".so", 1)[0]
     try:
-        with open("/etc/ld-musl-%s.path" % arch, "rb") as handle:
-            text = os.fsdecode(handle.read(65536))
-    except OSError:
+        text = os.fsdecode(untrusted.read_head("/etc/ld-musl-%s.path" % arch, 65536))
+    except (OSError, ValueError):
         return ["/lib", "/usr/local/lib", "/usr/lib"]
     return [d for d in text.replace("\n", ":").split(":") if d]
 
 
 def _open_elf(path):
-    """(ElfInfo-for-libraries, DynamicInfo, head) or None when the path is not a readable file."""
+    """(fd, size, first bytes) of the regular file at ``path``; OSError (or ValueError) if none."""
+    fd, st = untrusted.open_regular(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-    except (OSError, ValueError):
-        return None
-    try:
-        st = os.fstat(fd)
-        if not _is_regular(st.st_mode):
-            return None
-        head = os.read(fd, elf.HEAD_BYTES)
-        return fd, st.st_size, head
-    except OSError:
+        return fd, st.st_size, os.read(fd, elf.HEAD_BYTES)
+    except BaseException:
         os.close(fd)
-        return None
-
-
-def _is_regular(mode):
-    return (mode & 0o170000) == 0o100000
+        raise
 
 
 def resolve(path, info, env, platform=None):
@@ -183,10 +170,10 @@ def resolve(path, info, env, platform=None):
         exe_origin = os.path.dirname(os.path.realpath(path))
     except (OSError, ValueError):
         exe_origin = os.path.dirname(path)
-    opened = _open_elf(path)
-    if opened is None:
+    try:
+        fd = _open_elf(path)[0]
+    except (OSError, ValueError):
         return result
-    fd = opened[0]
     try:
         dynamic = elf.read_dynamic(fd, info)
     finally:
@@ -225,10 +212,10 @@ def resolve(path, info, env, platform=None):
 
 
 def _library(path, bits, machine, result):
-    opened = _open_elf(path)
-    if opened is None:
+    try:
+        fd, size, head = _open_elf(path)
+    except (OSError, ValueError):
         return None
-    fd, size, head = opened
     try:
         info = elf.kernel_view(fd, head, size, ((bits, machine),))
         if info.problem:
@@ -243,10 +230,13 @@ def _library(path, bits, machine, result):
 
 
 def _candidate_ok(path, bits, machine, result):
-    opened = _open_elf(path)
-    if opened is None:
+    try:
+        fd, _, head = _open_elf(path)
+    except untrusted.NotRegularFile:
+        result.skipped.append(path)   # a FIFO here would block the real loader forever
         return False
-    fd, _, head = opened
+    except (OSError, ValueError):
+        return False
     os.close(fd)
     if elf.library_matches(head, bits, machine):
         return True

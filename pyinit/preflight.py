@@ -21,7 +21,7 @@ not_executable_format (the kernel's ENOEXEC), although glibc's execvp would hand
 
 import os
 
-from . import elf
+from . import elf, untrusted
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXIT_CANNOT_EXECUTE = 126
@@ -212,11 +212,13 @@ def _check_file(path, argv, env, deep, depth, hops=0):
     if (st.st_mode & _S_IFMT) == _S_IFDIR:
         return _record("is_directory", argv, path)
     if (st.st_mode & _S_IFMT) != _S_IFREG:
-        return _permission_record(argv, path, st, "not a regular file")
+        return _not_regular(argv, path, st, untrusted.kind_of(st.st_mode))
     if not os.access(path, os.X_OK, effective_ids=True):
         return _access_failure(argv, path, st)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        fd, st = untrusted.open_regular(path, st)
+    except untrusted.NotRegularFile as error:   # replaced since the stat
+        return _not_regular(argv, path, st, error.kind)
     except (OSError, ValueError):
         return None   # execute-only file: the kernel can run what we cannot read
     try:
@@ -310,6 +312,12 @@ def _permission_record(argv, path, st, detail):
     return record
 
 
+def _not_regular(argv, path, st, kind):
+    record = _permission_record(argv, path, st, "not a regular file")
+    record["file_type"] = kind
+    return record
+
+
 def _unknown_format(head, path, argv, detail):
     from . import binfmt
 
@@ -359,7 +367,8 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "EACCES" if isinstance(error, PermissionError) else "ELOOP",
                            "it cannot be looked up (%s)" % (error.strerror or error))
     if (st.st_mode & _S_IFMT) != _S_IFREG:
-        return _bad_loader(argv, path, loader, "EACCES", "it is not a regular file")
+        return _bad_loader(argv, path, loader, "EACCES",
+                           "it is a %s, not a regular file" % untrusted.kind_of(st.st_mode))
     if not os.access(loader, os.X_OK, effective_ids=True):
         from . import mounts
 
@@ -368,9 +377,10 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "EACCES",
                            "it is not executable (mode %04o)" % (st.st_mode & 0o7777))
     try:
-        with open(loader, "rb", buffering=0) as handle:
-            loader_head = handle.read(64)
-    except OSError:
+        loader_head = untrusted.read_head(loader, 64)
+    except untrusted.NotRegularFile as error:
+        return _bad_loader(argv, path, loader, "EACCES", "it is a %s, not a regular file" % error.kind)
+    except (OSError, ValueError):
         return None
     if len(loader_head) < (64 if info.bits == 64 else 52):
         # The kernel reads a whole ELF header from the loader; a short read is EIO.
@@ -460,8 +470,7 @@ def _check_script(head, path, argv, env, deep, depth, hops):
 
 def _is_script(path):
     try:
-        with open(path, "rb", buffering=0) as handle:
-            return handle.read(2) == b"#!"
+        return untrusted.read_head(path, 2) == b"#!"
     except (OSError, ValueError):
         return False
 
