@@ -57,6 +57,10 @@ def host_machines(machine=None):
     return _HOST_MACHINES.get(machine, ())
 
 
+def page_size():
+    return os.sysconf("SC_PAGE_SIZE")
+
+
 def machine_name(e_machine):
     return MACHINE_NAMES.get(e_machine, "e_machine %d" % e_machine)
 
@@ -84,9 +88,22 @@ class ElfInfo:
         return machine_name(self.machine)
 
     @property
+    def needed_size(self):
+        """The file size the PT_LOAD segments need (the end of the last one)."""
+        return max((offset + size for _, offset, size in self.loads), default=0)
+
+    @property
     def truncated(self):
-        """A PT_LOAD reaching past EOF: the kernel maps it and the program dies on SIGBUS/SIGSEGV."""
-        return any(offset + size > self.file_size for _, offset, size in self.loads)
+        """A PT_LOAD reaching into a page wholly past EOF: the program faults when it touches it.
+
+        The kernel maps whole pages, and the bytes of the page holding EOF that lie past it
+        read as zeros: a file cut by a few bytes usually runs, and is not called truncated.
+        """
+        needed = self.needed_size
+        if needed <= self.file_size:
+            return False
+        page = page_size()
+        return -(-needed // page) > -(-self.file_size // page)
 
 
 def is_elf(head):

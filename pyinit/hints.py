@@ -89,8 +89,12 @@ def _not_executable_format(r):
 
 
 def _truncated_file(r):
-    return "%s is truncated (%s bytes, its segments need %s); copy or download it again." % (
-        r["resolved"], r.get("size"), r.get("needed_size"))
+    if r.get("event") == "preflight_warning":
+        outcome = "it is started anyway, and will crash if it touches the missing pages"
+    else:
+        outcome = "the kernel would start it, and it would crash when it touches the missing pages"
+    return "%s is truncated (%s bytes, its segments need %s): %s; copy or download it again." % (
+        r["resolved"], r.get("size"), r.get("needed_size"), outcome)
 
 
 def _shebang_interpreter_missing(r):

@@ -106,16 +106,36 @@ def resolve(name, path_env):
 
 
 def check(argv, env, deep=False):
-    """The failure record for CMD, or None when it should start."""
-    return preflight(argv, env, deep)[0]
+    """--check: the failure record for CMD, or None when it would start and run as built.
 
-
-def preflight(argv, env, deep=False):
-    """(record or None, path to execve or None): check() plus the path execvp would run."""
+    Stricter than a start: a file the kernel would exec but that is broken (truncated_file)
+    is a failure here, since an image build should stop on it.
+    """
     try:
-        return _preflight(list(argv), env, deep)
+        return _preflight(list(argv), env, deep, True)[0]
+    except Exception:   # a bug here must not fail a valid image's build
+        return None
+
+
+def preflight(argv, env, deep=False, warn=None):
+    """(record or None, path to execve or None) for a normal start.
+
+    Only what execve itself would refuse stops the start. A file the kernel would exec
+    although it looks broken (truncated_file) is passed to ``warn`` as a preflight_warning
+    record (written on stderr when ``warn`` is None), and the start goes on.
+    """
+    try:
+        record, path = _preflight(list(argv), env, deep, False)
     except Exception as error:   # a bug here must not stop a valid program from starting
         return None, _first_candidate(argv, env, error)
+    if record is not None and record["event"] == "preflight_warning":
+        if warn is None:
+            from . import report
+            report.write(record)
+        else:
+            warn(record)
+        return None, path
+    return record, path
 
 
 def _first_candidate(argv, env, error):
@@ -126,7 +146,9 @@ def _first_candidate(argv, env, error):
         return None
 
 
-def _preflight(argv, env, deep):
+def _preflight(argv, env, deep, strict=True):
+    """(record, path): ``strict`` for --check; else a record execve would not refuse comes
+    back as a preflight_warning with its path."""
     if not argv or not argv[0]:
         return _finish(_record("not_found", argv, None, detail="empty command")), None
     name = argv[0]
@@ -138,11 +160,18 @@ def _preflight(argv, env, deep):
         record = _check_file(candidate, argv, env, deep, 0)
         if record is None:
             return None, candidate
+        if not strict and _exec_would_start(record):
+            return _warning(record), candidate
         if first is None:
             first = record
         if record.get("errno") not in _SEARCH_GOES_ON:
             return _finish(record), candidate
     return _finish(first), first.get("resolved")
+
+
+def _exec_would_start(record):
+    """execve runs this file although the check found it broken."""
+    return record["cause"] == "truncated_file"
 
 
 def explain_exec_failure(argv, env, path_tried, errno_code):
@@ -344,8 +373,8 @@ def _check_elf(fd, head, size, path, argv, env, deep):
         if record is not None:
             return record
     if info.truncated:
-        needed = max(offset + filesz for _, offset, filesz in info.loads)
-        return _record("truncated_file", argv, path, size=size, needed_size=needed)
+        return _record("truncated_file", argv, path, size=size, needed_size=info.needed_size,
+                       page_size=elf.page_size())
     if deep and info.interp:
         return _check_libraries(path, info, argv, env)
     return None
@@ -518,6 +547,14 @@ def _record(cause, argv, resolved, **facts):
 
 
 _HEAD = ("event", "cause", "exit_code", "errno", "errno_code", "strerror", "argv", "resolved")
+
+
+def _warning(record):
+    """A finished record for a problem that does not stop the start: no exit code."""
+    record["event"] = "preflight_warning"
+    record = _finish(record)
+    del record["exit_code"]
+    return record
 
 
 def _finish(record):
