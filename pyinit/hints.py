@@ -70,22 +70,29 @@ def _missing_library(r):
                 _list(searched) or "nothing", "them" if len(libraries) > 1 else "it"))
 
 
+_BINFMT_UNSEEN = ("; /proc/sys/fs/binfmt_misc cannot be read here, so an emulator or handler registered "
+                  "on the host with binfmt_misc would not be seen, and with one it may still run")
+
+
 def _wrong_architecture(r):
     bits = ("%s-bit " % r["bits"]) if r.get("bits") else ""
+    unseen = _BINFMT_UNSEEN if r.get("binfmt_misc") == "unreadable" else ""
     return ("%s is a %s%s binary but this machine is %s; use an image built for %s (docker --platform) "
-            "or register an emulator with binfmt_misc." % (
-                r["resolved"], bits, r.get("machine"), r.get("host_machine"), r.get("host_machine")))
+            "or register an emulator with binfmt_misc%s." % (
+                r["resolved"], bits, r.get("machine"), r.get("host_machine"), r.get("host_machine"), unseen))
 
 
 def _not_executable_format(r):
+    unseen = _BINFMT_UNSEEN if r.get("binfmt_misc") == "unreadable" else ""
     if r.get("format") == "elf":
         return ("%s is a malformed ELF file the kernel refuses (%s); rebuild it or copy it again." % (
             r["resolved"], r.get("detail")))
     if r.get("format") == "script":
-        return ("The #! line of %s cannot be used by the kernel (%s); fix the first line of the script." % (
-            r["resolved"], r.get("detail")))
-    return ("%s is neither an ELF binary nor a script the kernel can run (%s); start it with a valid "
-            "#! line or run it through its interpreter." % (r["resolved"], r.get("detail") or "exec format error"))
+        return ("The #! line of %s cannot be used by the kernel (%s)%s; fix the first line of the script." % (
+            r["resolved"], r.get("detail"), unseen))
+    return ("%s is neither an ELF binary nor a script the kernel can run (%s)%s; start it with a valid "
+            "#! line or run it through its interpreter." % (
+                r["resolved"], r.get("detail") or "exec format error", unseen))
 
 
 def _truncated_file(r):

@@ -160,6 +160,8 @@ def _preflight(argv, env, deep, strict=True):
         record = _check_file(candidate, argv, env, deep, 0)
         if record is None:
             return None, candidate
+        if not strict and record.get("binfmt_misc") == "unreadable":
+            return None, candidate   # a handler registered on the host may run it: ask execve
         if not strict and _exec_would_start(record):
             return _warning(record), candidate
         if first is None:
@@ -189,6 +191,8 @@ def explain_exec_failure(argv, env, path_tried, errno_code):
         diagnosis = None
     if diagnosis is not None and diagnosis.get("errno") == errno_name:
         record = diagnosis
+        # execve has answered: whether pyinit could see binfmt_misc no longer matters.
+        record.pop("binfmt_misc", None)
     else:
         cause = _CAUSE_FOR_ERRNO.get(errno_name, "exec_error")
         if cause == "not_found" and path_tried and _exists(path_tried):
@@ -348,11 +352,21 @@ def _not_regular(argv, path, st, kind):
 
 
 def _unknown_format(head, path, argv, detail):
+    record = _record("not_executable_format", argv, path, detail=detail)
+    return _unless_binfmt_runs_it(head, path, record)
+
+
+def _unless_binfmt_runs_it(head, path, record):
+    """None when a binfmt_misc handler takes the file; else ``record``, noting when the
+    handlers could not be read (a start then leaves the verdict to execve)."""
     from . import binfmt
 
-    if binfmt.handler_for(head, path):
+    handler = binfmt.handler_for(head, path)
+    if handler is binfmt.UNREADABLE:
+        record["binfmt_misc"] = "unreadable"
+    elif handler:
         return None
-    return _record("not_executable_format", argv, path, detail=detail)
+    return record
 
 
 # ---------------------------------------------------------------- ELF
@@ -360,12 +374,9 @@ def _unknown_format(head, path, argv, detail):
 def _check_elf(fd, head, size, path, argv, env, deep):
     info = elf.kernel_view(fd, head, size)
     if info.problem == "wrong architecture":
-        from . import binfmt
-
-        if binfmt.handler_for(head, path):
-            return None
-        return _record("wrong_architecture", argv, path, machine=info.machine_name,
-                       bits=info.bits or None, host_machine=os.uname().machine)
+        record = _record("wrong_architecture", argv, path, machine=info.machine_name,
+                         bits=info.bits or None, host_machine=os.uname().machine)
+        return _unless_binfmt_runs_it(head, path, record)
     if info.problem:
         return _record("not_executable_format", argv, path, detail=info.problem, format="elf")
     if info.interp is not None:
@@ -514,6 +525,8 @@ def _interpreter_failed(nested, script, argv, interpreter, program=None):
         record = _record("bad_interpreter", argv, script, interpreter=interpreter,
                          detail="%s (%s)" % (cause.replace("_", " "), nested.get("detail") or nested.get("mount") or interpreter))
         _set_errno(record, nested.get("errno"), nested.get("errno_code"))
+        if "binfmt_misc" in nested:
+            record["binfmt_misc"] = nested["binfmt_misc"]
     elif cause == "not_found":
         record = _record("shebang_interpreter_missing", argv, script, interpreter=interpreter)
     else:
