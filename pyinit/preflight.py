@@ -61,8 +61,9 @@ _CAUSE_FOR_ERRNO = {
     "EPERM": "operation_not_permitted",
 }
 
-# errnos after which execvp tries the next PATH directory (glibc posix/execvpe.c)
-_SEARCH_GOES_ON = ("ENOENT", "EACCES")
+# errnos after which execvp tries the next PATH directory (glibc posix/execvpe.c);
+# pyinit_core's exec loop follows the same rule.
+_SEARCH_GOES_ON = ("ENOENT", "ENOTDIR", "ESTALE", "ENODEV", "ETIMEDOUT", "EACCES")
 _S_IFMT, _S_IFDIR, _S_IFREG = 0o170000, 0o040000, 0o100000
 _MAX_ENV_HOPS = 8
 
@@ -155,7 +156,7 @@ def _preflight(argv, env, deep, strict=True):
     candidates, searched = resolve(name, env.get("PATH"))
     if not candidates:
         return _finish(_record("not_found", argv, None, searched=searched)), None
-    first = None
+    failures = []
     for candidate in candidates:
         record = _check_file(candidate, argv, env, deep, 0)
         if record is None:
@@ -164,11 +165,27 @@ def _preflight(argv, env, deep, strict=True):
             return None, candidate   # a handler registered on the host may run it: ask execve
         if not strict and _exec_would_start(record):
             return _warning(record), candidate
-        if first is None:
-            first = record
+        failures.append(record)
         if record.get("errno") not in _SEARCH_GOES_ON:
-            return _finish(record), candidate
-    return _finish(first), first.get("resolved")
+            break
+    chosen = _execvp_answer(failures)
+    also = [{"path": r["resolved"], "cause": r["cause"]} for r in failures if r is not chosen]
+    if also:
+        chosen["also_tried"] = also
+    return _finish(chosen), chosen["resolved"]
+
+
+def _execvp_answer(failures):
+    """The failure whose errno execvp returns: the one that stopped the search, else the
+    first EACCES (execvp fails with EACCES if it saw one), else the first candidate
+    (what pyinit_core's exec loop reports too)."""
+    last = failures[-1]
+    if last.get("errno") not in _SEARCH_GOES_ON:
+        return last
+    for record in failures:
+        if record.get("errno") == "EACCES":
+            return record
+    return failures[0]
 
 
 def _exec_would_start(record):
@@ -497,15 +514,16 @@ def _check_script(head, path, argv, env, deep, depth, hops):
     if not candidates:
         return _record("shebang_interpreter_missing", argv, path, interpreter=interpreter,
                        program=program, searched=searched)
-    first = None
+    failures = []   # env finds NAME with execvp: the same rules as for CMD
     for candidate in candidates:
         nested = _check_file(candidate, [candidate], env, deep, 0, hops + 1)
         if nested is None:
             return None
-        first = first or nested
+        failures.append(nested)
         if nested.get("errno") not in _SEARCH_GOES_ON:
             break
-    return _interpreter_failed(first, path, argv, candidates[0], program=program)
+    chosen = _execvp_answer(failures)
+    return _interpreter_failed(chosen, path, argv, chosen["resolved"], program=program)
 
 
 def _is_script(path):

@@ -12,7 +12,7 @@ SYSTEM_PYTHON = "/usr/bin/python3.11"   # readable by every uid, unlike the pyen
 def check_as(uid, argv, mode="check", env=None):
     """The record check() returns when run with effective uid/gid ``uid`` (no supplementary groups)."""
     result = subprocess.run(
-        ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+        ["/usr/bin/setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
          SYSTEM_PYTHON, "-I", RUN_CHECK, mode, json.dumps(argv)],
         capture_output=True, text=True, timeout=30, env=env or {"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, "checker failed as uid %d: %s" % (uid, result.stderr)
