@@ -154,8 +154,20 @@ _HINTS = {
 }
 
 
+def _through_the_chain(r):
+    """For a failure in a file CMD reaches through #! lines: say how, then the file's own hint."""
+    top, first, nested = r["resolved"], r.get("script_interpreter"), r["nested_file"]
+    chain = "" if nested == first else ", which leads to %s" % nested
+    inner = _HINTS.get(r.get("cause"), _HINTS["exec_error"])(dict(r, resolved=nested))
+    if inner.startswith("The "):
+        inner = "t" + inner[1:]
+    return "%s runs %s through its #! line%s: %s" % (top, first, chain, inner)
+
+
 def hint_for(record):
     try:
+        if record.get("nested_file") and record["nested_file"] != record.get("resolved"):
+            return _through_the_chain(record)
         return _HINTS.get(record.get("cause"), _HINTS["exec_error"])(record)
     except (KeyError, TypeError, ValueError, IndexError):
         return "execve of %s failed; see cause and errno." % record.get("resolved")

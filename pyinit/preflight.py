@@ -534,26 +534,36 @@ def _is_script(path):
 
 
 def _interpreter_failed(nested, script, argv, interpreter, program=None):
-    """A failure of the #! interpreter (or env's target), reported against the script."""
+    """A failure of the #! interpreter (or env's target), reported against the script.
+
+    ``script_interpreter`` is what the script's #! line (or env) runs; ``nested_file`` the
+    file further down the chain where the check failed, when that is not the script.
+    """
     cause = nested["cause"]
     if cause == "interpreter_loop":
         return _record("interpreter_loop", argv, script, interpreter=interpreter)
     if cause in ("permission_denied", "noexec_mount", "is_directory", "not_executable_format",
                  "symlink_loop"):
+        what = nested.get("detail") or nested.get("mount") or interpreter
+        if nested.get("file_type"):
+            what = "a %s, not a regular file" % nested["file_type"]
         record = _record("bad_interpreter", argv, script, interpreter=interpreter,
-                         detail="%s (%s)" % (cause.replace("_", " "), nested.get("detail") or nested.get("mount") or interpreter))
+                         detail="%s (%s)" % (cause.replace("_", " "), what))
         _set_errno(record, nested.get("errno"), nested.get("errno_code"))
         if "binfmt_misc" in nested:
             record["binfmt_misc"] = nested["binfmt_misc"]
     elif cause == "not_found":
         record = _record("shebang_interpreter_missing", argv, script, interpreter=interpreter)
     else:
+        # The failure lies in a file the #! chain reaches: report it against the path
+        # pyinit executes (resolved), and name that file in nested_file.
         record = dict(nested)
         record["argv"] = argv
-        record["script"] = script
+        record["resolved"] = script
         record["script_interpreter"] = interpreter
+        record.setdefault("nested_file", nested["resolved"])
     if program:
-        record["program"] = program
+        record.setdefault("program", program)
     return record
 
 

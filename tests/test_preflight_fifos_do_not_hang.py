@@ -93,12 +93,13 @@ def test_fifo_as_the_interpreter_of_a_script(pyinit, short_dir):
 @pytest.mark.timeout(60)
 def test_fifo_at_the_deepest_level_of_a_script_chain(pyinit, short_dir):
     """Five scripts, the last naming a FIFO: the nesting check must not open it blocking."""
-    previous = _fifo(short_dir)
+    previous = fifo = _fifo(short_dir)
     for level in range(1, 6):
         previous = _script(short_dir, "c%d" % level, previous)
     assert binaries.kernel_errno(previous) == "EACCES"
     for record in _start_and_check(pyinit, previous):
         assert record["cause"] == "bad_interpreter" and record["errno"] == "EACCES"
+        assert record["resolved"] == previous and record["interpreter"] == fifo
 
 
 @pytest.mark.timeout(60)
