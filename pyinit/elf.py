@@ -19,6 +19,7 @@ MAX_DYNAMIC_ENTRIES = 4096   # real binaries have < 100; bound the read, not the
 MAX_NEEDED = 1024
 MAX_STRING_BYTES = 4096      # a DT_NEEDED/DT_RUNPATH string longer than this is not a path
 MAX_TOTAL_STRING_BYTES = 1 << 20
+_LOFF_MAX = (1 << 63) - 1    # the largest file position (loff_t) the kernel reads at
 
 ET_EXEC, ET_DYN = 2, 3
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
@@ -69,7 +70,7 @@ class ElfInfo:
     """The facts one parse found; ``problem`` is None when the kernel would accept the headers."""
 
     __slots__ = ("bits", "e_type", "machine", "file_size", "interp", "loads", "dynamic",
-                 "problem", "ident_bits", "ident_little")
+                 "problem", "problem_errno", "ident_bits", "ident_little")
 
     def __init__(self):
         self.bits = 0
@@ -79,7 +80,8 @@ class ElfInfo:
         self.interp = None        # str path from PT_INTERP (surrogateescape-decoded)
         self.loads = []           # (p_vaddr, p_offset, p_filesz) for every PT_LOAD
         self.dynamic = None       # (p_offset, p_filesz) of PT_DYNAMIC
-        self.problem = None       # why the kernel would refuse (ENOEXEC), or None
+        self.problem = None       # why the kernel would refuse, or None
+        self.problem_errno = "ENOEXEC"   # the errno execve gives for ``problem``
         self.ident_bits = 0       # what EI_CLASS claims (for naming foreign binaries)
         self.ident_little = True  # what EI_DATA claims
 
@@ -207,12 +209,20 @@ def _read_interp(fd, head, info, offset, size):
     if size < 2 or size > MAX_INTERP_BYTES:
         info.problem = "PT_INTERP size %d is out of range" % size
         return
+    # The kernel reads PT_INTERP with kernel_read(): a position that is negative as a loff_t,
+    # or overflows one, is EINVAL; a read that comes up short is EIO (fs/binfmt_elf.c elf_read).
+    if offset + size > _LOFF_MAX:
+        info.problem = "PT_INTERP offset %d is beyond any file position" % offset
+        info.problem_errno = "EINVAL"
+        return
     if offset + size > info.file_size:
         info.problem = "PT_INTERP points past the end of the file"
+        info.problem_errno = "EIO"
         return
     raw = head[offset:offset + size] if offset + size <= len(head) else _pread(fd, size, offset)
     if len(raw) != size:
         info.problem = "PT_INTERP could not be read"
+        info.problem_errno = "EIO"
     elif raw[-1] != 0:
         info.problem = "PT_INTERP is not NUL-terminated"
     else:

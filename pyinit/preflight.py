@@ -395,7 +395,10 @@ def _check_elf(fd, head, size, path, argv, env, deep):
                          bits=info.bits or None, host_machine=os.uname().machine)
         return _unless_binfmt_runs_it(head, path, record)
     if info.problem:
-        return _record("not_executable_format", argv, path, detail=info.problem, format="elf")
+        record = _record("not_executable_format", argv, path, detail=info.problem, format="elf")
+        if info.problem_errno != "ENOEXEC":
+            _set_errno(record, info.problem_errno, None)
+        return record
     if info.interp is not None:
         record = _check_loader(info, path, argv)
         if record is not None:
