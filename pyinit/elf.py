@@ -5,7 +5,7 @@ read is bounded, every offset is checked against the file size, and malformed in
 becomes a verdict string in ``problem``, never an exception. Parsing follows the kernel's
 ``load_elf_binary``: the kernel trusts ``e_machine`` and ignores ``EI_CLASS``/``EI_DATA``
 (a 64-bit x86 binary with a patched class byte still runs), so ``kernel_view`` does too;
-the dynamic loader is stricter, so ``library_matches`` checks the identity bytes as well.
+the dynamic loader is stricter, so ``library_verdict`` checks the identity bytes as well.
 """
 
 import os
@@ -308,14 +308,31 @@ def read_dynamic(fd, info):
     return dyn
 
 
-def library_matches(head, bits, machine):
-    """Would the dynamic loader accept this file as a library for a (bits, machine) program?
+def library_verdict(head, bits, machine):
+    """Would the dynamic loader use this file as a library for a (bits, machine) program?
 
-    ld.so checks the identity bytes too ("wrong ELF class: ELFCLASS32"), unlike the kernel.
+    None when it would; else (fatal, reason). glibc's ld.so (elf/dl-load.c open_verify)
+    skips a file of the wrong class or machine and searches on (fatal False), but stops the
+    whole program at one too short to hold an ELF header, without the ELF magic, or of the
+    other byte order ("file too short", "invalid ELF header": fatal True). It checks the
+    identity bytes the kernel ignores ("wrong ELF class: ELFCLASS32").
     """
-    if len(head) < 20 or not is_elf(head):
-        return False
+    if not head:
+        return True, "it is empty"
+    if len(head) < _EHDR[bits].size + 16:
+        return True, "it is only %d bytes, shorter than an ELF header" % len(head)
+    if not is_elf(head):
+        return True, "it is not an ELF file"
+    if head[4] != (2 if bits == 64 else 1):
+        return False, "it is a %s ELF file and the program is %d-bit" % (
+            {1: "32-bit", 2: "64-bit"}.get(head[4], "class %d" % head[4]), bits)
     native_data = 1 if _NATIVE == "<" else 2
-    if head[4] != (2 if bits == 64 else 1) or head[5] != native_data:
-        return False
-    return _E_TYPE_MACHINE.unpack_from(head, 16)[1] == machine
+    if head[5] != native_data:
+        return True, "it is %s and the program %s" % (
+            "big-endian" if head[5] == 2 else "of byte order %d" % head[5],
+            "little-endian" if native_data == 1 else "big-endian")
+    library_machine = _E_TYPE_MACHINE.unpack_from(head, 16)[1]
+    if library_machine != machine:
+        return False, "it is built for %s and the program for %s" % (
+            machine_name(library_machine), machine_name(machine))
+    return None

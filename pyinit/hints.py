@@ -63,11 +63,23 @@ def _bad_interpreter(r):
 
 def _missing_library(r):
     libraries = r.get("libraries") or []
-    searched = r.get("searched") or []
-    return ("The dynamic loader %s cannot find %s needed by %s (searched %s); install %s or add "
-            "its directory to LD_LIBRARY_PATH or the rpath." % (
-                r.get("loader"), _list(libraries), _list(r.get("needed_by") or [r["resolved"]]),
-                _list(searched) or "nothing", "them" if len(libraries) > 1 else "it"))
+    unusable = r.get("unusable") or {}
+    needed_by = _list(r.get("needed_by") or [r["resolved"]])
+    them = len(libraries) > 1
+    if not unusable:
+        return ("The dynamic loader %s cannot find %s needed by %s (searched %s); install %s or add "
+                "%s directory to LD_LIBRARY_PATH or the rpath." % (
+                    r.get("loader"), _list(libraries), needed_by, _list(r.get("searched") or []) or "nothing",
+                    "them" if them else "it", "their" if them else "its"))
+    found = {os.path.basename(path) for path in unusable}
+    facts = ["%s was found but cannot be used (%s)" % (path, why) for path, why in list(unusable.items())[:3]]
+    not_found = [name for name in libraries if os.path.basename(name) not in found]
+    if not_found:
+        facts.append("%s %s in none of the places searched" % (_list(not_found), "are" if len(not_found) > 1 else "is"))
+    return ("The dynamic loader %s cannot load %s needed by %s: %s; replace %s with a working build for "
+            "this machine%s." % (
+                r.get("loader"), _list(libraries), needed_by, "; ".join(facts), "them" if them else "it",
+                " or install the missing ones" if not_found else ", or remove the unusable file from the search path"))
 
 
 _BINFMT_UNSEEN = ("; /proc/sys/fs/binfmt_misc cannot be read here, so an emulator or handler registered "

@@ -113,7 +113,8 @@ def _expand(entry, origin, bits, machine, platform):
 
 
 class Resolution:
-    """What the search found: ``missing`` is [(name, needed_by, [dirs searched])]."""
+    """What the search found: ``missing`` is [(name, needed_by, [dirs searched],
+    [(path found but unusable, why)])]."""
 
     __slots__ = ("found", "missing", "skipped", "problems", "flavour")
 
@@ -121,7 +122,7 @@ class Resolution:
         self.flavour = flavour   # "glibc", "musl" or "static"
         self.found = {}          # name -> path
         self.missing = []
-        self.skipped = []        # candidates of the wrong class/machine
+        self.skipped = []        # candidates found but not used (wrong class/machine, unreadable...)
         self.problems = []       # objects whose dynamic section could not be read
 
 
@@ -197,9 +198,9 @@ def resolve(path, info, env, platform=None):
             if loader.musl and name.startswith(_MUSL_BUILTIN):
                 result.found[name] = info.interp
                 continue
-            found, searched = loader.search(name, current)
+            found, searched, unusable = loader.search(name, current)
             if found is None:
-                result.missing.append((name, current.path, searched))
+                result.missing.append((name, current.path, searched, unusable))
                 result.found[name] = None
                 continue
             result.found[name] = found
@@ -247,7 +248,7 @@ class _Loader:
     def preload(self, name, root, seen_paths):
         """Map one LD_PRELOAD entry as the loader does: an _Object, or None (ld.so ignores
         a preload it cannot load). Later DT_NEEDED names match it by what it registers."""
-        found, _ = self.search(name, root)
+        found = self.search(name, root)[0]
         if found is None or found in seen_paths:
             return None
         lib = self.library(found)
@@ -279,44 +280,65 @@ class _Loader:
             self.result.problems.append("%s: %s" % (path, dynamic.problem))
         return dynamic
 
-    def candidate_ok(self, path):
+    def judge(self, path):
+        """Does the loader take the file at ``path``? (use it, stop the search, why not).
+
+        A path where nothing can be opened is passed over silently; one that cannot be read
+        (EACCES) is passed over too, with its reason. What glibc finds fatal, and anything
+        musl opens, ends the search there: musl uses the first file it can open.
+        """
         try:
             fd, _, head = _open_elf(path)
-        except untrusted.NotRegularFile:
-            self.result.skipped.append(path)   # a FIFO here would block the real loader forever
-            return False
-        except (OSError, ValueError):
-            return False
+        except untrusted.NotRegularFile as error:
+            # glibc and musl open it without O_NONBLOCK: a FIFO blocks them for good.
+            why = "it is a FIFO: the loader would block opening it" if error.kind == "FIFO" \
+                else "it is a %s" % error.kind
+            return False, True, why
+        except (OSError, ValueError) as error:
+            if isinstance(error, PermissionError):
+                return False, False, "it cannot be read (%s)" % error.strerror
+            return False, False, None
         os.close(fd)
-        if elf.library_matches(head, self.bits, self.machine):
-            return True
-        self.result.skipped.append(path)
-        return False
+        verdict = elf.library_verdict(head, self.bits, self.machine)
+        if verdict is None:
+            return True, False, None
+        fatal, why = verdict
+        return False, fatal or self.musl, why
 
     def search(self, name, obj):
-        """(path or None, [directories searched in order]) for ``name`` needed by ``obj``."""
+        """(path or None, [directories searched in order], [(unusable path, why)]) for
+        ``name`` needed by ``obj``."""
+        searched, unusable = [], []
+        for candidate, where in self._candidates(name, obj):
+            if where is not None and where not in searched[-1:]:
+                searched.append(where)
+            if candidate is None:
+                continue
+            use, stop, why = self.judge(candidate)
+            if use:
+                return candidate, searched, unusable
+            if why:
+                unusable.append((candidate, why))
+                self.result.skipped.append(candidate)
+            if stop:
+                return None, searched, unusable
+        return None, searched, unusable
+
+    def _candidates(self, name, obj):
+        """(path, where it comes from) in the loader's order; ``where`` is a directory,
+        /etc/ld.so.cache, or None for a name with a slash; path None: nothing to try there."""
         if "/" in name:
             for candidate in self.expand(name, obj.origin):
-                if self.candidate_ok(candidate):
-                    return candidate, []
-            return None, []
-        searched = []
+                yield candidate, None
+            return
         for directory in self._directories(obj):
-            searched.append(directory)
-            candidate = os.path.join(directory, name)
-            if self.candidate_ok(candidate):
-                return candidate, searched
+            yield os.path.join(directory, name), directory
         if self.cache:
+            yield None, "/etc/ld.so.cache"
             for candidate in self.cache.get(name, ()):
-                if self.candidate_ok(candidate):
-                    return candidate, searched + ["/etc/ld.so.cache"]
-            searched.append("/etc/ld.so.cache")
+                yield candidate, "/etc/ld.so.cache"
         for directory in self.system_dirs:
-            searched.append(directory)
-            candidate = os.path.join(directory, name)
-            if self.candidate_ok(candidate):
-                return candidate, searched
-        return None, searched
+            yield os.path.join(directory, name), directory
 
     def _directories(self, obj):
         """The directories searched before the cache: rpaths, LD_LIBRARY_PATH, runpath."""

@@ -466,13 +466,16 @@ def _check_libraries(path, info, argv, env):
     resolution = libraries.resolve(path, info, env)
     if not resolution.missing:
         return None
-    names = [name for name, _, _ in resolution.missing]
+    names = [name for name, _, _, _ in resolution.missing]
     record = _record("missing_library", argv, path, libraries=names,
-                     needed_by=sorted({by for _, by, _ in resolution.missing}),
+                     needed_by=sorted({by for _, by, _, _ in resolution.missing}),
                      searched=resolution.missing[0][2], loader=info.interp,
                      libc=resolution.flavour)
     if resolution.skipped:
         record["skipped_incompatible"] = resolution.skipped
+    unusable = {where: why for _, _, _, tried in resolution.missing for where, why in tried}
+    if unusable:
+        record["unusable"] = unusable   # found under the name, but the loader cannot use it
     return record
 
 
