@@ -18,8 +18,18 @@ def _not_found(r):
     if r.get("detail") == "empty command":
         return "No command was given after '--'; put the program to run there."
     if r.get("resolved") is None:
+        if r.get("dangling_symlinks"):
+            links = "; ".join("%s is a symlink to %s, which does not exist" % (link["path"], link["target"])
+                              for link in r["dangling_symlinks"][:3])
+            return ("'%s' is on PATH only as a broken symlink: %s; fix the link or put its target in the "
+                    "image." % (name, links))
         return ("'%s' is in none of the %d PATH directories searched (%s); install it, fix PATH, "
                 "or give its absolute path." % (name, len(r.get("searched") or ()), _list(r.get("searched") or ())))
+    if r.get("symlink"):
+        lead = "" if r["symlink"] == r["resolved"] else "%s does not exist because " % r["resolved"]
+        gone = (" (%s is missing)" % r["target_missing"]) if r.get("target_missing") else ""
+        return ("%s%s is a symlink to %s, which does not exist%s; fix the link or put its target in the "
+                "image (check the image's COPY)." % (lead, r["symlink"], r["symlink_target"], gone))
     if r.get("missing"):
         return "%s does not exist because %s does not exist; check the path (and the image's WORKDIR/COPY)." % (
             r["resolved"], r["missing"])

@@ -155,7 +155,11 @@ def _preflight(argv, env, deep, strict=True):
     name = argv[0]
     candidates, searched = resolve(name, env.get("PATH"))
     if not candidates:
-        return _finish(_record("not_found", argv, None, searched=searched)), None
+        record = _record("not_found", argv, None, searched=searched)
+        dangling = _dangling_links_on_path(name, searched)
+        if dangling:
+            record["dangling_symlinks"] = dangling
+        return _finish(record), None
     failures = []
     for candidate in candidates:
         record = _check_file(candidate, argv, env, deep, 0)
@@ -291,6 +295,8 @@ def _stat_failure(path, argv, error):
         missing = _first_missing(path)
         if missing and missing != path:
             record["missing"] = missing
+        if missing:
+            _add_dangling_link(record, missing)
         return record
     if isinstance(error, PermissionError):
         record = _record("permission_denied", argv, path)
@@ -317,6 +323,35 @@ def _first_missing(path):
         if not _exists(prefix):
             return prefix
     return None
+
+
+def _add_dangling_link(record, path):
+    """When ``path`` (which stat cannot follow) is a symlink to nothing: name it, its target
+    and the first missing part of the target, rather than say the link does not exist."""
+    try:
+        target = os.readlink(path)
+    except (OSError, ValueError):
+        return
+    record["symlink"] = path
+    record["symlink_target"] = target
+    absolute = os.path.abspath(os.path.join(os.path.dirname(path), target))
+    missing = _first_missing(absolute)
+    if missing and missing != absolute:
+        record["target_missing"] = missing
+
+
+def _dangling_links_on_path(name, searched):
+    """PATH entries where ``name`` is a symlink to nothing (execvp skips them as ENOENT)."""
+    links = []
+    for directory in searched:
+        full = os.path.join(directory, name)
+        try:
+            target = os.readlink(full)
+        except (OSError, ValueError):
+            continue
+        if not _exists(full):
+            links.append({"path": full, "target": target})
+    return links
 
 
 def _unsearchable_directory(path):
