@@ -67,6 +67,10 @@ def _missing_interpreter(r):
 
 
 def _bad_interpreter(r):
+    if r.get("interpreter") == "":
+        return ("The #! line of %s names no interpreter (a NUL byte or the end of the file follows '#!', "
+                "so the kernel opens an empty path and answers EACCES); write the interpreter's path after "
+                "'#!'." % r["resolved"])
     return "The interpreter %s of %s exists but cannot be used: %s; fix or replace %s." % (
         r.get("interpreter"), r["resolved"], r.get("detail") or "the kernel refuses it", r.get("interpreter"))
 

@@ -165,3 +165,15 @@ def test_a_three_level_chain_names_the_file_that_failed(tmp_path):
     assert record["resolved"] == outer and record["script_interpreter"] == middle
     assert record["nested_file"] == inner and record["errno"] == binaries.kernel_errno(outer)
     assert record["hint"].startswith("%s runs %s through its #! line, which leads to %s: " % (outer, middle, inner))
+
+
+@pytest.mark.timeout(10)
+def test_a_shebang_naming_no_interpreter_says_so(tmp_path):
+    """'#!' then NUL, or '#!' alone: the hint says the #! line names no interpreter."""
+    for name, content in (("nul", b"#!\x00/bin/sh\n"), ("bare", b"#!")):
+        script = _script(tmp_path, name, content)
+        record = preflight.check([script], {})
+        assert record["cause"] == "bad_interpreter" and record["interpreter"] == ""
+        assert record["errno"] == binaries.kernel_errno(script) == "EACCES"
+        assert "names no interpreter" in record["hint"] and script in record["hint"]
+        assert "The interpreter  of" not in record["hint"] and "replace ." not in record["hint"]
