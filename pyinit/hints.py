@@ -49,9 +49,22 @@ def _permission_denied(r):
             "it allows." % (r["resolved"], r["mode"], r.get("owner_uid"), _who(), r["resolved"]))
 
 
+# Debian/Ubuntu architecture names of the compat C libraries, for the install hint.
+_DEBIAN_ARCH = {"i386": "i386", "arm": "armhf", "powerpc": "powerpc", "s390": "s390"}
+
+
 def _missing_interpreter(r):
     loader = r["interpreter"]
     base = os.path.basename(loader)
+    if r.get("native_loader"):
+        arch = _DEBIAN_ARCH.get(r.get("machine"))
+        package = " (on Debian/Ubuntu: dpkg --add-architecture %s, then install libc6:%s)" % (arch, arch) \
+            if arch else ""
+        return ("%s is a %s-bit %s program and needs the loader %s, which does not exist here, although the "
+                "image has this machine's native loader %s: install the %s-bit %s C library%s or use a "
+                "native build of %s." % (
+                    r["resolved"], r.get("bits"), r.get("machine"), loader, r["native_loader"], r.get("bits"),
+                    r.get("machine"), package, r["resolved"]))
     if "musl" in base:
         guess = "a musl (Alpine) binary in an image without musl"
         fix = "use an Alpine base image or build %s statically" % r["resolved"]

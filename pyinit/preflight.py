@@ -452,11 +452,15 @@ def _check_loader(info, path, argv):
     try:
         st = os.stat(loader)
     except (FileNotFoundError, NotADirectoryError):
-        record = _record("missing_interpreter", argv, path, interpreter=loader)
+        record = _record("missing_interpreter", argv, path, interpreter=loader,
+                         bits=info.bits, machine=info.machine_name)
         try:
             record["interpreter_link"] = os.readlink(loader)   # a dangling symlink
         except (OSError, ValueError):
             pass
+        native = _native_loader_if_compat(info)
+        if native:
+            record["native_loader"] = native
         return record
     except (OSError, ValueError) as error:
         return _bad_loader(argv, path, loader, "EACCES" if isinstance(error, PermissionError) else "ELOOP",
@@ -487,6 +491,25 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "ELIBBAD",
                            "it is built for %s, the program for %s" % (machine, info.machine_name))
     return None
+
+
+# glibc's loader for each (bits, e_machine): to tell "no glibc at all" from "no glibc for
+# this compat architecture" (an i386 program in an x86-64 image).
+_GLIBC_LOADERS = {
+    (64, 62): "/lib64/ld-linux-x86-64.so.2", (32, 3): "/lib/ld-linux.so.2",
+    (64, 183): "/lib/ld-linux-aarch64.so.1", (32, 40): "/lib/ld-linux-armhf.so.3",
+    (64, 21): "/lib64/ld64.so.2", (64, 22): "/lib/ld64.so.1",
+    (64, 243): "/lib/ld-linux-riscv64-lp64d.so.1", (64, 258): "/lib64/ld-linux-loongarch-lp64d.so.1",
+}
+
+
+def _native_loader_if_compat(info):
+    """The host's native glibc loader, when it exists and the program is not native."""
+    machines = elf.host_machines()
+    if not machines or machines[0] == (info.bits, info.machine):
+        return None
+    native = _GLIBC_LOADERS.get(machines[0])
+    return native if native and _exists(native) else None
 
 
 def _bad_loader(argv, path, loader, errno_name, detail):
