@@ -1,10 +1,10 @@
 """Will CMD start? Resolve it as execvp does, validate it before execve, explain why not.
 
-Public API (called by pyinit.cli):
+Public API (called by pyinit.supervisor):
 
   resolve(name, path_env)                  -> (candidates, searched_dirs)
-  preflight(argv, env, deep=False)         -> (record or None, path to execve or None)
-  check(argv, env, deep=False)             -> record or None
+  preflight(argv, env, deep=False, warn=None) -> (record or None, path to execve or None)
+  check(argv, env, deep=False)             -> record or None (stricter: --check)
   explain_exec_failure(argv, env, path_tried, errno_code) -> record
   diagnose_early_127(argv, env, resolved)  -> record or None
   exit_code_for(record)                    -> 126 or 127 (also in record["exit_code"])
@@ -148,8 +148,9 @@ def _first_candidate(argv, env, error):
 
 
 def _preflight(argv, env, deep, strict=True):
-    """(record, path): ``strict`` for --check; else a record execve would not refuse comes
-    back as a preflight_warning with its path."""
+    """(record, path to execve). ``strict`` is --check. For a start (not strict), what execve
+    may still run is not a failure: a claim pyinit cannot verify (binfmt_misc unreadable)
+    passes, and a broken file the kernel would exec comes back as a preflight_warning."""
     if not argv or not argv[0]:
         return _finish(_record("not_found", argv, None, detail="empty command")), None
     name = argv[0]
