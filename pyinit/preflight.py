@@ -477,7 +477,7 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "EACCES",
                            "it is not executable (mode %04o)" % (st.st_mode & 0o7777))
     try:
-        loader_head = untrusted.read_head(loader, 64)
+        loader_head = untrusted.read_head(loader, 64, st)
     except untrusted.NotRegularFile as error:
         return _bad_loader(argv, path, loader, "EACCES", "it is a %s, not a regular file" % error.kind)
     except (OSError, ValueError):

@@ -56,9 +56,9 @@ def open_regular(path, st=None):
     return fd, opened
 
 
-def read_head(path, size):
+def read_head(path, size, st=None):
     """The first ``size`` bytes (fewer for a shorter file) of the regular file at ``path``."""
-    fd, _ = open_regular(path)
+    fd, _ = open_regular(path, st)
     try:
         return os.read(fd, size)
     finally:
