@@ -71,10 +71,22 @@ def format_text(record):
     for key, value in record.items():
         if key in _TEXT_FIRST:
             continue
-        if isinstance(value, (list, tuple)):
-            value = " ".join(str(v) for v in value) if value else "(none)"
-        lines.append("  %s: %s" % (key, value))
+        lines.append("  %s: %s" % (key, _text_value(value)))
     return "\n".join(lines)
+
+
+def _text_value(value):
+    """A field as a person reads it: a list space-separated, a dict as 'key: value' pairs,
+    a list of dicts (also_tried) one entry after another, separated by ';'."""
+    if isinstance(value, dict):
+        return ", ".join("%s: %s" % (key, _text_value(item)) for key, item in value.items()) or "(none)"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "(none)"
+        if any(isinstance(item, (dict, list, tuple)) for item in value):
+            return "; ".join(_text_value(item) for item in value)
+        return " ".join(str(item) for item in value)
+    return str(value)
 
 
 def render(record, fmt=None):

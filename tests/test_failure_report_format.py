@@ -91,3 +91,18 @@ def test_variable_json_gives_json_on_a_terminal(pyinit):
     [line] = out.splitlines()
     record = _strictly_parsed(line)
     assert record["event"] == "preflight_failed" and record["cause"] == "not_found"
+
+
+@pytest.mark.timeout(60)
+def test_text_format_shows_nested_facts_readably(pyinit, tmp_path):
+    """also_tried (a list of dicts) reads as 'path: ..., cause: ...' in text, not as Python reprs."""
+    for directory, content, mode in (("pa", b"#!/nonexistent/sh\n", 0o755), ("pb", b"#!/bin/sh\n", 0o644)):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / "zz").write_bytes(content)
+        (tmp_path / directory / "zz").chmod(mode)
+    env = {"PATH": "%s/pa:%s/pb" % (tmp_path, tmp_path)}
+    result = subprocess.run([pyinit, "--check", "--report-format", "text", "--", "zz"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 126
+    assert ("  also_tried: path: %s/pa/zz, cause: shebang_interpreter_missing" % tmp_path) in result.stderr
+    assert "{'" not in result.stderr
