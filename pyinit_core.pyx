@@ -20,7 +20,7 @@ plus small prctl wrappers. Exit-status conventions: functions here return raw wa
 statuses; the 128+N mapping is the caller's.
 """
 
-from libc.errno cimport errno, EINTR, ECHILD, EACCES, ENOENT, ENOTDIR, ESRCH
+from libc.errno cimport errno, EINTR, ECHILD, EACCES, ENOENT, ENOTDIR, ESRCH, ESTALE, ENODEV, ETIMEDOUT
 from libc.stdint cimport uint64_t, int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
@@ -308,8 +308,9 @@ cdef void exec_child(ChildPlan *plan) noexcept nogil:
     if pyinit_sigprocmask(SIG_SETMASK, &mask, NULL) != 0:
         report_child_failure(plan.errpipe, STAGE_SIGMASK, errno, -1)
 
-    # execvp's rules: a missing candidate moves on; EACCES is remembered but the search goes
-    # on; any other error is the answer.
+    # execvp's rules (glibc posix/execvpe.c): a missing candidate moves on; EACCES is
+    # remembered but the search goes on; any other error is the answer. Without EACCES the
+    # first candidate is reported, as pyinit.preflight reports it.
     for i in range(plan.n_paths):
         execve(plan.paths[i], plan.argv, plan.envp)
         err = errno
@@ -317,8 +318,9 @@ cdef void exec_child(ChildPlan *plan) noexcept nogil:
             if chosen_err != EACCES:
                 chosen_err = EACCES
                 chosen_index = i
-        elif err == ENOENT or err == ENOTDIR:
+        elif err == ENOENT or err == ENOTDIR or err == ESTALE or err == ENODEV or err == ETIMEDOUT:
             if chosen_index < 0:
+                chosen_err = err
                 chosen_index = i
         else:
             chosen_err = err

@@ -2,14 +2,18 @@
 
 Consulted only before reporting wrong_architecture or not_executable_format, so that an
 image running arm64 binaries through a registered qemu is not told its binaries are
-wrong. Only visible when /proc/sys/fs/binfmt_misc is mounted; when it is not, nothing
-can be known and nothing is claimed.
+wrong. Only visible when /proc/sys/fs/binfmt_misc is mounted; in most containers it is
+not, although the host's handlers still apply: then handler_for() says UNREADABLE, and
+the caller must not claim the kernel refuses the file.
 """
 
 import os
 
+from . import untrusted
+
 ROOT = "/proc/sys/fs/binfmt_misc"
 MAX_ENTRIES = 64
+UNREADABLE = object()   # handler_for()'s answer when nothing can be known (compare with `is`)
 
 
 def _entry(text):
@@ -21,20 +25,18 @@ def _entry(text):
 
 
 def handler_for(head, path):
-    """Name of the enabled binfmt_misc entry matching this file, or None."""
+    """Name of the enabled binfmt_misc entry matching this file, None, or UNREADABLE."""
     try:
-        with open(os.path.join(ROOT, "status"), "rb") as handle:
-            if handle.read(16).strip() != b"enabled":
-                return None
+        if untrusted.read_head(os.path.join(ROOT, "status"), 16).strip() != b"enabled":
+            return None
         names = sorted(os.listdir(ROOT))[:MAX_ENTRIES + 2]
     except OSError:
-        return None
+        return UNREADABLE
     for name in names:
         if name in ("status", "register"):
             continue
         try:
-            with open(os.path.join(ROOT, name), "rb") as handle:
-                fields = _entry(handle.read(4096).decode("ascii", "replace"))
+            fields = _entry(untrusted.read_head(os.path.join(ROOT, name), 4096).decode("ascii", "replace"))
         except OSError:
             continue
         if "enabled" not in fields:

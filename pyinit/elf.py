@@ -5,7 +5,7 @@ read is bounded, every offset is checked against the file size, and malformed in
 becomes a verdict string in ``problem``, never an exception. Parsing follows the kernel's
 ``load_elf_binary``: the kernel trusts ``e_machine`` and ignores ``EI_CLASS``/``EI_DATA``
 (a 64-bit x86 binary with a patched class byte still runs), so ``kernel_view`` does too;
-the dynamic loader is stricter, so ``library_matches`` checks the identity bytes as well.
+the dynamic loader is stricter, so ``library_verdict`` checks the identity bytes as well.
 """
 
 import os
@@ -19,6 +19,7 @@ MAX_DYNAMIC_ENTRIES = 4096   # real binaries have < 100; bound the read, not the
 MAX_NEEDED = 1024
 MAX_STRING_BYTES = 4096      # a DT_NEEDED/DT_RUNPATH string longer than this is not a path
 MAX_TOTAL_STRING_BYTES = 1 << 20
+_LOFF_MAX = (1 << 63) - 1    # the largest file position (loff_t) the kernel reads at
 
 ET_EXEC, ET_DYN = 2, 3
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
@@ -57,6 +58,10 @@ def host_machines(machine=None):
     return _HOST_MACHINES.get(machine, ())
 
 
+def page_size():
+    return os.sysconf("SC_PAGE_SIZE")
+
+
 def machine_name(e_machine):
     return MACHINE_NAMES.get(e_machine, "e_machine %d" % e_machine)
 
@@ -65,7 +70,7 @@ class ElfInfo:
     """The facts one parse found; ``problem`` is None when the kernel would accept the headers."""
 
     __slots__ = ("bits", "e_type", "machine", "file_size", "interp", "loads", "dynamic",
-                 "problem", "ident_bits", "ident_little")
+                 "problem", "problem_errno", "ident_bits", "ident_little")
 
     def __init__(self):
         self.bits = 0
@@ -75,7 +80,8 @@ class ElfInfo:
         self.interp = None        # str path from PT_INTERP (surrogateescape-decoded)
         self.loads = []           # (p_vaddr, p_offset, p_filesz) for every PT_LOAD
         self.dynamic = None       # (p_offset, p_filesz) of PT_DYNAMIC
-        self.problem = None       # why the kernel would refuse (ENOEXEC), or None
+        self.problem = None       # why the kernel would refuse, or None
+        self.problem_errno = "ENOEXEC"   # the errno execve gives for ``problem``
         self.ident_bits = 0       # what EI_CLASS claims (for naming foreign binaries)
         self.ident_little = True  # what EI_DATA claims
 
@@ -84,9 +90,22 @@ class ElfInfo:
         return machine_name(self.machine)
 
     @property
+    def needed_size(self):
+        """The file size the PT_LOAD segments need (the end of the last one)."""
+        return max((offset + size for _, offset, size in self.loads), default=0)
+
+    @property
     def truncated(self):
-        """A PT_LOAD reaching past EOF: the kernel maps it and the program dies on SIGBUS/SIGSEGV."""
-        return any(offset + size > self.file_size for _, offset, size in self.loads)
+        """A PT_LOAD reaching into a page wholly past EOF: the program faults when it touches it.
+
+        The kernel maps whole pages, and the bytes of the page holding EOF that lie past it
+        read as zeros: a file cut by a few bytes usually runs, and is not called truncated.
+        """
+        needed = self.needed_size
+        if needed <= self.file_size:
+            return False
+        page = page_size()
+        return -(-needed // page) > -(-self.file_size // page)
 
 
 def is_elf(head):
@@ -190,12 +209,20 @@ def _read_interp(fd, head, info, offset, size):
     if size < 2 or size > MAX_INTERP_BYTES:
         info.problem = "PT_INTERP size %d is out of range" % size
         return
+    # The kernel reads PT_INTERP with kernel_read(): a position that is negative as a loff_t,
+    # or overflows one, is EINVAL; a read that comes up short is EIO (fs/binfmt_elf.c elf_read).
+    if offset + size > _LOFF_MAX:
+        info.problem = "PT_INTERP offset %d is beyond any file position" % offset
+        info.problem_errno = "EINVAL"
+        return
     if offset + size > info.file_size:
         info.problem = "PT_INTERP points past the end of the file"
+        info.problem_errno = "EIO"
         return
     raw = head[offset:offset + size] if offset + size <= len(head) else _pread(fd, size, offset)
     if len(raw) != size:
         info.problem = "PT_INTERP could not be read"
+        info.problem_errno = "EIO"
     elif raw[-1] != 0:
         info.problem = "PT_INTERP is not NUL-terminated"
     else:
@@ -281,14 +308,31 @@ def read_dynamic(fd, info):
     return dyn
 
 
-def library_matches(head, bits, machine):
-    """Would the dynamic loader accept this file as a library for a (bits, machine) program?
+def library_verdict(head, bits, machine):
+    """Would the dynamic loader use this file as a library for a (bits, machine) program?
 
-    ld.so checks the identity bytes too ("wrong ELF class: ELFCLASS32"), unlike the kernel.
+    None when it would; else (fatal, reason). glibc's ld.so (elf/dl-load.c open_verify)
+    skips a file of the wrong class or machine and searches on (fatal False), but stops the
+    whole program at one too short to hold an ELF header, without the ELF magic, or of the
+    other byte order ("file too short", "invalid ELF header": fatal True). It checks the
+    identity bytes the kernel ignores ("wrong ELF class: ELFCLASS32").
     """
-    if len(head) < 20 or not is_elf(head):
-        return False
+    if not head:
+        return True, "it is empty"
+    if len(head) < _EHDR[bits].size + 16:
+        return True, "it is only %d bytes, shorter than an ELF header" % len(head)
+    if not is_elf(head):
+        return True, "it is not an ELF file"
+    if head[4] != (2 if bits == 64 else 1):
+        return False, "it is a %s ELF file and the program is %d-bit" % (
+            {1: "32-bit", 2: "64-bit"}.get(head[4], "class %d" % head[4]), bits)
     native_data = 1 if _NATIVE == "<" else 2
-    if head[4] != (2 if bits == 64 else 1) or head[5] != native_data:
-        return False
-    return _E_TYPE_MACHINE.unpack_from(head, 16)[1] == machine
+    if head[5] != native_data:
+        return True, "it is %s and the program %s" % (
+            "big-endian" if head[5] == 2 else "of byte order %d" % head[5],
+            "little-endian" if native_data == 1 else "big-endian")
+    library_machine = _E_TYPE_MACHINE.unpack_from(head, 16)[1]
+    if library_machine != machine:
+        return False, "it is built for %s and the program for %s" % (
+            machine_name(library_machine), machine_name(machine))
+    return None

@@ -18,8 +18,18 @@ def _not_found(r):
     if r.get("detail") == "empty command":
         return "No command was given after '--'; put the program to run there."
     if r.get("resolved") is None:
+        if r.get("dangling_symlinks"):
+            links = "; ".join("%s is a symlink to %s, which does not exist" % (link["path"], link["target"])
+                              for link in r["dangling_symlinks"][:3])
+            return ("'%s' is on PATH only as a broken symlink: %s; fix the link or put its target in the "
+                    "image." % (name, links))
         return ("'%s' is in none of the %d PATH directories searched (%s); install it, fix PATH, "
                 "or give its absolute path." % (name, len(r.get("searched") or ()), _list(r.get("searched") or ())))
+    if r.get("symlink"):
+        lead = "" if r["symlink"] == r["resolved"] else "%s does not exist because " % r["resolved"]
+        gone = (" (%s is missing)" % r["target_missing"]) if r.get("target_missing") else ""
+        return ("%s%s is a symlink to %s, which does not exist%s; fix the link or put its target in the "
+                "image (check the image's COPY)." % (lead, r["symlink"], r["symlink_target"], gone))
     if r.get("missing"):
         return "%s does not exist because %s does not exist; check the path (and the image's WORKDIR/COPY)." % (
             r["resolved"], r["missing"])
@@ -31,17 +41,30 @@ def _permission_denied(r):
         return "The directory %s is not searchable by %s, so %s cannot be reached; chmod +x the directory." % (
             r["directory"], _who(), r["resolved"])
     if r.get("detail") == "not a regular file":
-        return "%s is not a regular file (mode %s) and cannot be executed; point CMD at a program file." % (
-            r["resolved"], r.get("mode"))
+        return "%s is a %s (mode %s), not a regular file, and cannot be executed; point CMD at a program file." % (
+            r["resolved"], r.get("file_type") or "special file", r.get("mode"))
     if r.get("mode") is None:
         return "%s cannot be executed by %s; check its permissions." % (r["resolved"], _who())
     return ("%s (mode %s, owner uid %s) is not executable by %s; run 'chmod +x %s' or run as a user "
             "it allows." % (r["resolved"], r["mode"], r.get("owner_uid"), _who(), r["resolved"]))
 
 
+# Debian/Ubuntu architecture names of the compat C libraries, for the install hint.
+_DEBIAN_ARCH = {"i386": "i386", "arm": "armhf", "powerpc": "powerpc", "s390": "s390"}
+
+
 def _missing_interpreter(r):
     loader = r["interpreter"]
     base = os.path.basename(loader)
+    if r.get("native_loader"):
+        arch = _DEBIAN_ARCH.get(r.get("machine"))
+        package = " (on Debian/Ubuntu: dpkg --add-architecture %s, then install libc6:%s)" % (arch, arch) \
+            if arch else ""
+        return ("%s is a %s-bit %s program and needs the loader %s, which does not exist here, although the "
+                "image has this machine's native loader %s: install the %s-bit %s C library%s or use a "
+                "native build of %s." % (
+                    r["resolved"], r.get("bits"), r.get("machine"), loader, r["native_loader"], r.get("bits"),
+                    r.get("machine"), package, r["resolved"]))
     if "musl" in base:
         guess = "a musl (Alpine) binary in an image without musl"
         fix = "use an Alpine base image or build %s statically" % r["resolved"]
@@ -57,40 +80,67 @@ def _missing_interpreter(r):
 
 
 def _bad_interpreter(r):
+    if r.get("interpreter") == "":
+        return ("The #! line of %s names no interpreter (a NUL byte or the end of the file follows '#!', "
+                "so the kernel opens an empty path and answers EACCES); write the interpreter's path after "
+                "'#!'." % r["resolved"])
     return "The interpreter %s of %s exists but cannot be used: %s; fix or replace %s." % (
         r.get("interpreter"), r["resolved"], r.get("detail") or "the kernel refuses it", r.get("interpreter"))
 
 
 def _missing_library(r):
     libraries = r.get("libraries") or []
-    searched = r.get("searched") or []
-    return ("The dynamic loader %s cannot find %s needed by %s (searched %s); install %s or add "
-            "its directory to LD_LIBRARY_PATH or the rpath." % (
-                r.get("loader"), _list(libraries), _list(r.get("needed_by") or [r["resolved"]]),
-                _list(searched) or "nothing", "them" if len(libraries) > 1 else "it"))
+    unusable = r.get("unusable") or {}
+    needed_by = _list(r.get("needed_by") or [r["resolved"]])
+    them = len(libraries) > 1
+    if not unusable:
+        return ("The dynamic loader %s cannot find %s needed by %s (searched %s); install %s or add "
+                "%s directory to LD_LIBRARY_PATH or the rpath." % (
+                    r.get("loader"), _list(libraries), needed_by, _list(r.get("searched") or []) or "nothing",
+                    "them" if them else "it", "their" if them else "its"))
+    found = {os.path.basename(path) for path in unusable}
+    facts = ["%s was found but cannot be used (%s)" % (path, why) for path, why in list(unusable.items())[:3]]
+    not_found = [name for name in libraries if os.path.basename(name) not in found]
+    if not_found:
+        facts.append("%s %s in none of the places searched" % (_list(not_found), "are" if len(not_found) > 1 else "is"))
+    return ("The dynamic loader %s cannot load %s needed by %s: %s; replace %s with a working build for "
+            "this machine%s." % (
+                r.get("loader"), _list(libraries), needed_by, "; ".join(facts), "them" if them else "it",
+                " or install the missing ones" if not_found else ", or remove the unusable file from the search path"))
+
+
+_BINFMT_UNSEEN = ("; /proc/sys/fs/binfmt_misc cannot be read here, so an emulator or handler registered "
+                  "on the host with binfmt_misc would not be seen, and with one it may still run")
 
 
 def _wrong_architecture(r):
     bits = ("%s-bit " % r["bits"]) if r.get("bits") else ""
+    unseen = _BINFMT_UNSEEN if r.get("binfmt_misc") == "unreadable" else ""
     return ("%s is a %s%s binary but this machine is %s; use an image built for %s (docker --platform) "
-            "or register an emulator with binfmt_misc." % (
-                r["resolved"], bits, r.get("machine"), r.get("host_machine"), r.get("host_machine")))
+            "or register an emulator with binfmt_misc%s." % (
+                r["resolved"], bits, r.get("machine"), r.get("host_machine"), r.get("host_machine"), unseen))
 
 
 def _not_executable_format(r):
+    unseen = _BINFMT_UNSEEN if r.get("binfmt_misc") == "unreadable" else ""
     if r.get("format") == "elf":
         return ("%s is a malformed ELF file the kernel refuses (%s); rebuild it or copy it again." % (
             r["resolved"], r.get("detail")))
     if r.get("format") == "script":
-        return ("The #! line of %s cannot be used by the kernel (%s); fix the first line of the script." % (
-            r["resolved"], r.get("detail")))
-    return ("%s is neither an ELF binary nor a script the kernel can run (%s); start it with a valid "
-            "#! line or run it through its interpreter." % (r["resolved"], r.get("detail") or "exec format error"))
+        return ("The #! line of %s cannot be used by the kernel (%s)%s; fix the first line of the script." % (
+            r["resolved"], r.get("detail"), unseen))
+    return ("%s is neither an ELF binary nor a script the kernel can run (%s)%s; start it with a valid "
+            "#! line or run it through its interpreter." % (
+                r["resolved"], r.get("detail") or "exec format error", unseen))
 
 
 def _truncated_file(r):
-    return "%s is truncated (%s bytes, its segments need %s); copy or download it again." % (
-        r["resolved"], r.get("size"), r.get("needed_size"))
+    if r.get("event") == "preflight_warning":
+        outcome = "it is started anyway, and will crash if it touches the missing pages"
+    else:
+        outcome = "the kernel would start it, and it would crash when it touches the missing pages"
+    return "%s is truncated (%s bytes, its segments need %s): %s; copy or download it again." % (
+        r["resolved"], r.get("size"), r.get("needed_size"), outcome)
 
 
 def _shebang_interpreter_missing(r):
@@ -143,8 +193,20 @@ _HINTS = {
 }
 
 
+def _through_the_chain(r):
+    """For a failure in a file CMD reaches through #! lines: say how, then the file's own hint."""
+    top, first, nested = r["resolved"], r.get("script_interpreter"), r["nested_file"]
+    chain = "" if nested == first else ", which leads to %s" % nested
+    inner = _HINTS.get(r.get("cause"), _HINTS["exec_error"])(dict(r, resolved=nested))
+    if inner.startswith("The "):
+        inner = "t" + inner[1:]
+    return "%s runs %s through its #! line%s: %s" % (top, first, chain, inner)
+
+
 def hint_for(record):
     try:
+        if record.get("nested_file") and record["nested_file"] != record.get("resolved"):
+            return _through_the_chain(record)
         return _HINTS.get(record.get("cause"), _HINTS["exec_error"])(record)
     except (KeyError, TypeError, ValueError, IndexError):
         return "execve of %s failed; see cause and errno." % record.get("resolved")

@@ -14,14 +14,21 @@ built ($LIB, the default directories), every plausible value is tried: a false
 "missing" would send a person chasing a library that is there, so the check errs on
 the side of "found". A candidate of the wrong class or machine is skipped (and listed),
 as ld.so skips it.
+
+Preloads (LD_PRELOAD, separated by spaces or colons, then glibc's /etc/ld.so.preload) are
+mapped first: a path as is, a name searched like a DT_NEEDED of the program. A later
+DT_NEEDED name they answer to (glibc: their DT_SONAME, or the name as written) is not
+searched again; a preload that cannot be found is ignored, as the loader ignores it.
 """
 
 import os
 import struct
 
-from . import elf
+from . import elf, untrusted
 
 MAX_OBJECTS = 512
+MAX_PRELOAD_BYTES = 65536
+PRELOAD_FILE = "/etc/ld.so.preload"   # glibc only
 MAX_CACHE_BYTES = 16 << 20
 CACHE_MAGIC_NEW = b"glibc-ld.so.cache1.1"
 CACHE_MAGIC_OLD = b"ld.so-1.7.0"
@@ -39,9 +46,8 @@ _MUSL_BUILTIN = ("libc.so", "libdl.so", "libm.so", "libpthread.so", "librt.so",
 def read_ld_so_cache(path="/etc/ld.so.cache"):
     """{library name: [paths]} from glibc's cache (new format, alone or after the old one)."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CACHE_BYTES)
-    except OSError:
+        data = untrusted.read_head(path, MAX_CACHE_BYTES)
+    except (OSError, ValueError):
         return {}
     base = 0
     if data.startswith(CACHE_MAGIC_OLD):
@@ -107,7 +113,8 @@ def _expand(entry, origin, bits, machine, platform):
 
 
 class Resolution:
-    """What the search found: ``missing`` is [(name, needed_by, [dirs searched])]."""
+    """What the search found: ``missing`` is [(name, needed_by, [dirs searched],
+    [(path found but unusable, why)])]."""
 
     __slots__ = ("found", "missing", "skipped", "problems", "flavour")
 
@@ -115,7 +122,7 @@ class Resolution:
         self.flavour = flavour   # "glibc", "musl" or "static"
         self.found = {}          # name -> path
         self.missing = []
-        self.skipped = []        # candidates of the wrong class/machine
+        self.skipped = []        # candidates found but not used (wrong class/machine, unreadable...)
         self.problems = []       # objects whose dynamic section could not be read
 
 
@@ -138,65 +145,49 @@ def _default_dirs(bits, machine):
 def _musl_dirs(interp):
     arch = os.path.basename(interp)[len("ld-musl-"):].split(".so", 1)[0]
     try:
-        with open("/etc/ld-musl-%s.path" % arch, "rb") as handle:
-            text = os.fsdecode(handle.read(65536))
-    except OSError:
+        text = os.fsdecode(untrusted.read_head("/etc/ld-musl-%s.path" % arch, 65536))
+    except (OSError, ValueError):
         return ["/lib", "/usr/local/lib", "/usr/lib"]
     return [d for d in text.replace("\n", ":").split(":") if d]
 
 
 def _open_elf(path):
-    """(ElfInfo-for-libraries, DynamicInfo, head) or None when the path is not a readable file."""
+    """(fd, size, first bytes) of the regular file at ``path``; OSError (or ValueError) if none."""
+    fd, st = untrusted.open_regular(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-    except (OSError, ValueError):
-        return None
-    try:
-        st = os.fstat(fd)
-        if not _is_regular(st.st_mode):
-            return None
-        head = os.read(fd, elf.HEAD_BYTES)
-        return fd, st.st_size, head
-    except OSError:
+        return fd, st.st_size, os.read(fd, elf.HEAD_BYTES)
+    except BaseException:
         os.close(fd)
-        return None
-
-
-def _is_regular(mode):
-    return (mode & 0o170000) == 0o100000
+        raise
 
 
 def resolve(path, info, env, platform=None):
     """Resolve the libraries of the ELF at ``path`` (already parsed by elf.kernel_view)."""
     if not info.interp:
         return Resolution("static")
-    musl = os.path.basename(info.interp).startswith("ld-musl-")
-    result = Resolution("musl" if musl else "glibc")
-    platform = platform or os.uname().machine
-    bits, machine = info.bits, info.machine
-    ld_library_path = env.get("LD_LIBRARY_PATH") or ""
-    cache = None if musl else read_ld_so_cache()
-    system_dirs = _musl_dirs(info.interp) if musl else _default_dirs(bits, machine)
-    # The loader itself is loaded under its own name before any library.
-    result.found[os.path.basename(info.interp)] = info.interp
     try:
         exe_origin = os.path.dirname(os.path.realpath(path))
     except (OSError, ValueError):
         exe_origin = os.path.dirname(path)
-    opened = _open_elf(path)
-    if opened is None:
+    loader = _Loader(info, env, exe_origin, platform or os.uname().machine)
+    result = loader.result
+    try:
+        fd = _open_elf(path)[0]
+    except (OSError, ValueError):
         return result
-    fd = opened[0]
     try:
         dynamic = elf.read_dynamic(fd, info)
     finally:
         os.close(fd)
     if dynamic.problem:
         result.problems.append("%s: %s" % (path, dynamic.problem))
-    queue = [_Object(path, dynamic, exe_origin, None)]
+    root = _Object(path, dynamic, exe_origin, None)
+    queue = [root]
     seen_paths = {path}
-    library_path = [d for e in _split_path_list(ld_library_path) if ld_library_path
-                    for d in _expand(e, exe_origin, bits, machine, platform)]
+    for name in _preload_names(env, loader.musl):
+        found = loader.preload(name, root, seen_paths)
+        if found is not None:
+            queue.append(found)
     index = 0
     while index < len(queue) and index < MAX_OBJECTS:
         current = queue[index]
@@ -204,99 +195,170 @@ def resolve(path, info, env, platform=None):
         for name in current.dynamic.needed:
             if name in result.found:
                 continue
-            if musl and name.startswith(_MUSL_BUILTIN):
+            if loader.musl and name.startswith(_MUSL_BUILTIN):
                 result.found[name] = info.interp
                 continue
-            found, searched = _search(name, current, library_path, cache, system_dirs,
-                                      musl, bits, machine, platform, result)
+            found, searched, unusable = loader.search(name, current)
             if found is None:
-                result.missing.append((name, current.path, searched))
+                result.missing.append((name, current.path, searched, unusable))
                 result.found[name] = None
                 continue
             result.found[name] = found
             if found in seen_paths:
                 continue
             seen_paths.add(found)
-            lib = _library(found, bits, machine, result)
+            lib = loader.library(found)
             if lib is not None:
                 queue.append(_Object(found, lib, os.path.dirname(found), current))
     result.found = {k: v for k, v in result.found.items() if v is not None}
     return result
 
 
-def _library(path, bits, machine, result):
-    opened = _open_elf(path)
-    if opened is None:
-        return None
-    fd, size, head = opened
-    try:
-        info = elf.kernel_view(fd, head, size, ((bits, machine),))
-        if info.problem:
-            result.problems.append("%s: %s" % (path, info.problem))
+def _preload_names(env, musl):
+    """LD_PRELOAD's names, then (glibc) /etc/ld.so.preload's, in the order the loader maps them."""
+    names = (env.get("LD_PRELOAD") or "").replace(":", " ").split()
+    if not musl:
+        try:
+            text = os.fsdecode(untrusted.read_head(PRELOAD_FILE, MAX_PRELOAD_BYTES))
+        except (OSError, ValueError):
+            text = ""
+        names += text.replace(":", " ").split()
+    return names
+
+
+class _Loader:
+    """The search state of one dynamic loader (glibc or musl) for one program."""
+
+    def __init__(self, info, env, exe_origin, platform):
+        self.interp = info.interp
+        self.musl = os.path.basename(info.interp).startswith("ld-musl-")
+        self.result = Resolution("musl" if self.musl else "glibc")
+        self.bits, self.machine, self.platform = info.bits, info.machine, platform
+        ld_library_path = env.get("LD_LIBRARY_PATH") or ""
+        self.library_path = [d for e in _split_path_list(ld_library_path) if ld_library_path
+                             for d in self.expand(e, exe_origin)]
+        self.cache = None if self.musl else read_ld_so_cache()
+        self.system_dirs = _musl_dirs(info.interp) if self.musl else _default_dirs(self.bits, self.machine)
+        # The loader itself is loaded under its own name before any library.
+        self.result.found[os.path.basename(info.interp)] = info.interp
+
+    def expand(self, entry, origin):
+        return _expand(entry, origin, self.bits, self.machine, self.platform)
+
+    def preload(self, name, root, seen_paths):
+        """Map one LD_PRELOAD entry as the loader does: an _Object, or None (ld.so ignores
+        a preload it cannot load). Later DT_NEEDED names match it by what it registers."""
+        found = self.search(name, root)[0]
+        if found is None or found in seen_paths:
             return None
-        dynamic = elf.read_dynamic(fd, info)
-    finally:
+        lib = self.library(found)
+        if lib is None:
+            return None
+        seen_paths.add(found)
+        # glibc matches a DT_NEEDED name against DT_SONAME, and against the name as written
+        # (a path without DT_SONAME is known only by its path); musl by the name as written.
+        for key in (None if self.musl else lib.soname, None if "/" in name else name):
+            if key:
+                self.result.found.setdefault(key, found)
+        return _Object(found, lib, os.path.dirname(found), root)
+
+    def library(self, path):
+        """The DynamicInfo of a library the search accepted, or None."""
+        try:
+            fd, size, head = _open_elf(path)
+        except (OSError, ValueError):
+            return None
+        try:
+            info = elf.kernel_view(fd, head, size, ((self.bits, self.machine),))
+            if info.problem:
+                self.result.problems.append("%s: %s" % (path, info.problem))
+                return None
+            dynamic = elf.read_dynamic(fd, info)
+        finally:
+            os.close(fd)
+        if dynamic.problem:
+            self.result.problems.append("%s: %s" % (path, dynamic.problem))
+        return dynamic
+
+    def judge(self, path):
+        """Does the loader take the file at ``path``? (use it, stop the search, why not).
+
+        A path where nothing can be opened is passed over silently; one that cannot be read
+        (EACCES) is passed over too, with its reason. What glibc finds fatal, and anything
+        musl opens, ends the search there: musl uses the first file it can open.
+        """
+        try:
+            fd, _, head = _open_elf(path)
+        except untrusted.NotRegularFile as error:
+            # glibc and musl open it without O_NONBLOCK: a FIFO blocks them for good.
+            why = "it is a FIFO: the loader would block opening it" if error.kind == "FIFO" \
+                else "it is a %s" % error.kind
+            return False, True, why
+        except (OSError, ValueError) as error:
+            if isinstance(error, PermissionError):
+                return False, False, "it cannot be read (%s)" % error.strerror
+            return False, False, None
         os.close(fd)
-    if dynamic.problem:
-        result.problems.append("%s: %s" % (path, dynamic.problem))
-    return dynamic
+        verdict = elf.library_verdict(head, self.bits, self.machine)
+        if verdict is None:
+            return True, False, None
+        fatal, why = verdict
+        return False, fatal or self.musl, why
 
+    def search(self, name, obj):
+        """(path or None, [directories searched in order], [(unusable path, why)]) for
+        ``name`` needed by ``obj``."""
+        searched, unusable = [], []
+        for candidate, where in self._candidates(name, obj):
+            if where is not None and where not in searched[-1:]:
+                searched.append(where)
+            if candidate is None:
+                continue
+            use, stop, why = self.judge(candidate)
+            if use:
+                return candidate, searched, unusable
+            if why:
+                unusable.append((candidate, why))
+                self.result.skipped.append(candidate)
+            if stop:
+                return None, searched, unusable
+        return None, searched, unusable
 
-def _candidate_ok(path, bits, machine, result):
-    opened = _open_elf(path)
-    if opened is None:
-        return False
-    fd, _, head = opened
-    os.close(fd)
-    if elf.library_matches(head, bits, machine):
-        return True
-    result.skipped.append(path)
-    return False
+    def _candidates(self, name, obj):
+        """(path, where it comes from) in the loader's order; ``where`` is a directory,
+        /etc/ld.so.cache, or None for a name with a slash; path None: nothing to try there."""
+        if "/" in name:
+            for candidate in self.expand(name, obj.origin):
+                yield candidate, None
+            return
+        for directory in self._directories(obj):
+            yield os.path.join(directory, name), directory
+        if self.cache:
+            yield None, "/etc/ld.so.cache"
+            for candidate in self.cache.get(name, ()):
+                yield candidate, "/etc/ld.so.cache"
+        for directory in self.system_dirs:
+            yield os.path.join(directory, name), directory
 
-
-def _search(name, obj, library_path, cache, system_dirs, musl, bits, machine, platform, result):
-    """(path or None, [directories searched in order])."""
-    if "/" in name:
-        for candidate in _expand(name, obj.origin, bits, machine, platform):
-            if _candidate_ok(candidate, bits, machine, result):
-                return candidate, []
-        return None, []
-    dirs = []
-    rpath_chain = []
-    walker = obj
-    while walker is not None:
-        dyn = walker.dynamic
-        if musl:
-            for text in (dyn.rpath, dyn.runpath):
-                if text:
-                    rpath_chain += [d for e in _split_path_list(text, False)
-                                    for d in _expand(e, walker.origin, bits, machine, platform)]
-        elif dyn.rpath and not dyn.runpath and not obj.dynamic.runpath:
-            rpath_chain += [d for e in _split_path_list(dyn.rpath, False)
-                            for d in _expand(e, walker.origin, bits, machine, platform)]
-        walker = walker.loader
-    runpath = []
-    if not musl and obj.dynamic.runpath:
-        runpath = [d for e in _split_path_list(obj.dynamic.runpath, False)
-                   for d in _expand(e, obj.origin, bits, machine, platform)]
-    if musl:
-        dirs = library_path + rpath_chain
-    else:
-        dirs = rpath_chain + library_path + runpath
-    searched = []
-    for directory in dirs:
-        searched.append(directory)
-        candidate = os.path.join(directory, name)
-        if _candidate_ok(candidate, bits, machine, result):
-            return candidate, searched
-    if cache:
-        for candidate in cache.get(name, ()):
-            if _candidate_ok(candidate, bits, machine, result):
-                return candidate, searched + ["/etc/ld.so.cache"]
-        searched.append("/etc/ld.so.cache")
-    for directory in system_dirs:
-        searched.append(directory)
-        candidate = os.path.join(directory, name)
-        if _candidate_ok(candidate, bits, machine, result):
-            return candidate, searched
-    return None, searched
+    def _directories(self, obj):
+        """The directories searched before the cache: rpaths, LD_LIBRARY_PATH, runpath."""
+        rpath_chain = []
+        walker = obj
+        while walker is not None:
+            dyn = walker.dynamic
+            if self.musl:
+                for text in (dyn.rpath, dyn.runpath):
+                    if text:
+                        rpath_chain += [d for e in _split_path_list(text, False)
+                                        for d in self.expand(e, walker.origin)]
+            elif dyn.rpath and not dyn.runpath and not obj.dynamic.runpath:
+                rpath_chain += [d for e in _split_path_list(dyn.rpath, False)
+                                for d in self.expand(e, walker.origin)]
+            walker = walker.loader
+        if self.musl:
+            return self.library_path + rpath_chain
+        runpath = []
+        if obj.dynamic.runpath:
+            runpath = [d for e in _split_path_list(obj.dynamic.runpath, False)
+                       for d in self.expand(e, obj.origin)]
+        return rpath_chain + self.library_path + runpath

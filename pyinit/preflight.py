@@ -1,10 +1,10 @@
 """Will CMD start? Resolve it as execvp does, validate it before execve, explain why not.
 
-Public API (called by pyinit.cli):
+Public API (called by pyinit.supervisor):
 
   resolve(name, path_env)                  -> (candidates, searched_dirs)
-  preflight(argv, env, deep=False)         -> (record or None, path to execve or None)
-  check(argv, env, deep=False)             -> record or None
+  preflight(argv, env, deep=False, warn=None) -> (record or None, path to execve or None)
+  check(argv, env, deep=False)             -> record or None (stricter: --check)
   explain_exec_failure(argv, env, path_tried, errno_code) -> record
   diagnose_early_127(argv, env, resolved)  -> record or None
   exit_code_for(record)                    -> 126 or 127 (also in record["exit_code"])
@@ -21,7 +21,7 @@ not_executable_format (the kernel's ENOEXEC), although glibc's execvp would hand
 
 import os
 
-from . import elf
+from . import elf, untrusted
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXIT_CANNOT_EXECUTE = 126
@@ -61,8 +61,9 @@ _CAUSE_FOR_ERRNO = {
     "EPERM": "operation_not_permitted",
 }
 
-# errnos after which execvp tries the next PATH directory (glibc posix/execvpe.c)
-_SEARCH_GOES_ON = ("ENOENT", "EACCES")
+# errnos after which execvp tries the next PATH directory (glibc posix/execvpe.c);
+# pyinit_core's exec loop follows the same rule.
+_SEARCH_GOES_ON = ("ENOENT", "ENOTDIR", "ESTALE", "ENODEV", "ETIMEDOUT", "EACCES")
 _S_IFMT, _S_IFDIR, _S_IFREG = 0o170000, 0o040000, 0o100000
 _MAX_ENV_HOPS = 8
 
@@ -106,16 +107,36 @@ def resolve(name, path_env):
 
 
 def check(argv, env, deep=False):
-    """The failure record for CMD, or None when it should start."""
-    return preflight(argv, env, deep)[0]
+    """--check: the failure record for CMD, or None when it would start and run as built.
 
-
-def preflight(argv, env, deep=False):
-    """(record or None, path to execve or None): check() plus the path execvp would run."""
+    Stricter than a start: a file the kernel would exec but that is broken (truncated_file)
+    is a failure here, since an image build should stop on it.
+    """
     try:
-        return _preflight(list(argv), env, deep)
+        return _preflight(list(argv), env, deep, True)[0]
+    except Exception:   # a bug here must not fail a valid image's build
+        return None
+
+
+def preflight(argv, env, deep=False, warn=None):
+    """(record or None, path to execve or None) for a normal start.
+
+    Only what execve itself would refuse stops the start. A file the kernel would exec
+    although it looks broken (truncated_file) is passed to ``warn`` as a preflight_warning
+    record (written on stderr when ``warn`` is None), and the start goes on.
+    """
+    try:
+        record, path = _preflight(list(argv), env, deep, False)
     except Exception as error:   # a bug here must not stop a valid program from starting
         return None, _first_candidate(argv, env, error)
+    if record is not None and record["event"] == "preflight_warning":
+        if warn is None:
+            from . import report
+            report.write(record)
+        else:
+            warn(record)
+        return None, path
+    return record, path
 
 
 def _first_candidate(argv, env, error):
@@ -126,23 +147,55 @@ def _first_candidate(argv, env, error):
         return None
 
 
-def _preflight(argv, env, deep):
+def _preflight(argv, env, deep, strict=True):
+    """(record, path to execve). ``strict`` is --check. For a start (not strict), what execve
+    may still run is not a failure: a claim pyinit cannot verify (binfmt_misc unreadable)
+    passes, and a broken file the kernel would exec comes back as a preflight_warning."""
     if not argv or not argv[0]:
         return _finish(_record("not_found", argv, None, detail="empty command")), None
     name = argv[0]
     candidates, searched = resolve(name, env.get("PATH"))
     if not candidates:
-        return _finish(_record("not_found", argv, None, searched=searched)), None
-    first = None
+        record = _record("not_found", argv, None, searched=searched)
+        dangling = _dangling_links_on_path(name, searched)
+        if dangling:
+            record["dangling_symlinks"] = dangling
+        return _finish(record), None
+    failures = []
     for candidate in candidates:
         record = _check_file(candidate, argv, env, deep, 0)
         if record is None:
             return None, candidate
-        if first is None:
-            first = record
+        if not strict and record.get("binfmt_misc") == "unreadable":
+            return None, candidate   # a handler registered on the host may run it: ask execve
+        if not strict and _exec_would_start(record):
+            return _warning(record), candidate
+        failures.append(record)
         if record.get("errno") not in _SEARCH_GOES_ON:
-            return _finish(record), candidate
-    return _finish(first), first.get("resolved")
+            break
+    chosen = _execvp_answer(failures)
+    also = [{"path": r["resolved"], "cause": r["cause"]} for r in failures if r is not chosen]
+    if also:
+        chosen["also_tried"] = also
+    return _finish(chosen), chosen["resolved"]
+
+
+def _execvp_answer(failures):
+    """The failure whose errno execvp returns: the one that stopped the search, else the
+    first EACCES (execvp fails with EACCES if it saw one), else the first candidate
+    (what pyinit_core's exec loop reports too)."""
+    last = failures[-1]
+    if last.get("errno") not in _SEARCH_GOES_ON:
+        return last
+    for record in failures:
+        if record.get("errno") == "EACCES":
+            return record
+    return failures[0]
+
+
+def _exec_would_start(record):
+    """execve runs this file although the check found it broken."""
+    return record["cause"] == "truncated_file"
 
 
 def explain_exec_failure(argv, env, path_tried, errno_code):
@@ -160,6 +213,8 @@ def explain_exec_failure(argv, env, path_tried, errno_code):
         diagnosis = None
     if diagnosis is not None and diagnosis.get("errno") == errno_name:
         record = diagnosis
+        # execve has answered: whether pyinit could see binfmt_misc no longer matters.
+        record.pop("binfmt_misc", None)
     else:
         cause = _CAUSE_FOR_ERRNO.get(errno_name, "exec_error")
         if cause == "not_found" and path_tried and _exists(path_tried):
@@ -212,11 +267,13 @@ def _check_file(path, argv, env, deep, depth, hops=0):
     if (st.st_mode & _S_IFMT) == _S_IFDIR:
         return _record("is_directory", argv, path)
     if (st.st_mode & _S_IFMT) != _S_IFREG:
-        return _permission_record(argv, path, st, "not a regular file")
+        return _not_regular(argv, path, st, untrusted.kind_of(st.st_mode))
     if not os.access(path, os.X_OK, effective_ids=True):
         return _access_failure(argv, path, st)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        fd, st = untrusted.open_regular(path, st)
+    except untrusted.NotRegularFile as error:   # replaced since the stat
+        return _not_regular(argv, path, st, error.kind)
     except (OSError, ValueError):
         return None   # execute-only file: the kernel can run what we cannot read
     try:
@@ -239,6 +296,8 @@ def _stat_failure(path, argv, error):
         missing = _first_missing(path)
         if missing and missing != path:
             record["missing"] = missing
+        if missing:
+            _add_dangling_link(record, missing)
         return record
     if isinstance(error, PermissionError):
         record = _record("permission_denied", argv, path)
@@ -265,6 +324,35 @@ def _first_missing(path):
         if not _exists(prefix):
             return prefix
     return None
+
+
+def _add_dangling_link(record, path):
+    """When ``path`` (which stat cannot follow) is a symlink to nothing: name it, its target
+    and the first missing part of the target, rather than say the link does not exist."""
+    try:
+        target = os.readlink(path)
+    except (OSError, ValueError):
+        return
+    record["symlink"] = path
+    record["symlink_target"] = target
+    absolute = os.path.abspath(os.path.join(os.path.dirname(path), target))
+    missing = _first_missing(absolute)
+    if missing and missing != absolute:
+        record["target_missing"] = missing
+
+
+def _dangling_links_on_path(name, searched):
+    """PATH entries where ``name`` is a symlink to nothing (execvp skips them as ENOENT)."""
+    links = []
+    for directory in searched:
+        full = os.path.join(directory, name)
+        try:
+            target = os.readlink(full)
+        except (OSError, ValueError):
+            continue
+        if not _exists(full):
+            links.append({"path": full, "target": target})
+    return links
 
 
 def _unsearchable_directory(path):
@@ -310,12 +398,28 @@ def _permission_record(argv, path, st, detail):
     return record
 
 
+def _not_regular(argv, path, st, kind):
+    record = _permission_record(argv, path, st, "not a regular file")
+    record["file_type"] = kind
+    return record
+
+
 def _unknown_format(head, path, argv, detail):
+    record = _record("not_executable_format", argv, path, detail=detail)
+    return _unless_binfmt_runs_it(head, path, record)
+
+
+def _unless_binfmt_runs_it(head, path, record):
+    """None when a binfmt_misc handler takes the file; else ``record``, noting when the
+    handlers could not be read (a start then leaves the verdict to execve)."""
     from . import binfmt
 
-    if binfmt.handler_for(head, path):
+    handler = binfmt.handler_for(head, path)
+    if handler is binfmt.UNREADABLE:
+        record["binfmt_misc"] = "unreadable"
+    elif handler:
         return None
-    return _record("not_executable_format", argv, path, detail=detail)
+    return record
 
 
 # ---------------------------------------------------------------- ELF
@@ -323,21 +427,21 @@ def _unknown_format(head, path, argv, detail):
 def _check_elf(fd, head, size, path, argv, env, deep):
     info = elf.kernel_view(fd, head, size)
     if info.problem == "wrong architecture":
-        from . import binfmt
-
-        if binfmt.handler_for(head, path):
-            return None
-        return _record("wrong_architecture", argv, path, machine=info.machine_name,
-                       bits=info.bits or None, host_machine=os.uname().machine)
+        record = _record("wrong_architecture", argv, path, machine=info.machine_name,
+                         bits=info.bits or None, host_machine=os.uname().machine)
+        return _unless_binfmt_runs_it(head, path, record)
     if info.problem:
-        return _record("not_executable_format", argv, path, detail=info.problem, format="elf")
+        record = _record("not_executable_format", argv, path, detail=info.problem, format="elf")
+        if info.problem_errno != "ENOEXEC":
+            _set_errno(record, info.problem_errno, None)
+        return record
     if info.interp is not None:
         record = _check_loader(info, path, argv)
         if record is not None:
             return record
     if info.truncated:
-        needed = max(offset + filesz for _, offset, filesz in info.loads)
-        return _record("truncated_file", argv, path, size=size, needed_size=needed)
+        return _record("truncated_file", argv, path, size=size, needed_size=info.needed_size,
+                       page_size=elf.page_size())
     if deep and info.interp:
         return _check_libraries(path, info, argv, env)
     return None
@@ -349,17 +453,22 @@ def _check_loader(info, path, argv):
     try:
         st = os.stat(loader)
     except (FileNotFoundError, NotADirectoryError):
-        record = _record("missing_interpreter", argv, path, interpreter=loader)
+        record = _record("missing_interpreter", argv, path, interpreter=loader,
+                         bits=info.bits, machine=info.machine_name)
         try:
             record["interpreter_link"] = os.readlink(loader)   # a dangling symlink
         except (OSError, ValueError):
             pass
+        native = _native_loader_if_compat(info)
+        if native:
+            record["native_loader"] = native
         return record
     except (OSError, ValueError) as error:
         return _bad_loader(argv, path, loader, "EACCES" if isinstance(error, PermissionError) else "ELOOP",
                            "it cannot be looked up (%s)" % (error.strerror or error))
     if (st.st_mode & _S_IFMT) != _S_IFREG:
-        return _bad_loader(argv, path, loader, "EACCES", "it is not a regular file")
+        return _bad_loader(argv, path, loader, "EACCES",
+                           "it is a %s, not a regular file" % untrusted.kind_of(st.st_mode))
     if not os.access(loader, os.X_OK, effective_ids=True):
         from . import mounts
 
@@ -368,9 +477,10 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "EACCES",
                            "it is not executable (mode %04o)" % (st.st_mode & 0o7777))
     try:
-        with open(loader, "rb", buffering=0) as handle:
-            loader_head = handle.read(64)
-    except OSError:
+        loader_head = untrusted.read_head(loader, 64, st)
+    except untrusted.NotRegularFile as error:
+        return _bad_loader(argv, path, loader, "EACCES", "it is a %s, not a regular file" % error.kind)
+    except (OSError, ValueError):
         return None
     if len(loader_head) < (64 if info.bits == 64 else 52):
         # The kernel reads a whole ELF header from the loader; a short read is EIO.
@@ -382,6 +492,25 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "ELIBBAD",
                            "it is built for %s, the program for %s" % (machine, info.machine_name))
     return None
+
+
+# glibc's loader for each (bits, e_machine): to tell "no glibc at all" from "no glibc for
+# this compat architecture" (an i386 program in an x86-64 image).
+_GLIBC_LOADERS = {
+    (64, 62): "/lib64/ld-linux-x86-64.so.2", (32, 3): "/lib/ld-linux.so.2",
+    (64, 183): "/lib/ld-linux-aarch64.so.1", (32, 40): "/lib/ld-linux-armhf.so.3",
+    (64, 21): "/lib64/ld64.so.2", (64, 22): "/lib/ld64.so.1",
+    (64, 243): "/lib/ld-linux-riscv64-lp64d.so.1", (64, 258): "/lib64/ld-linux-loongarch-lp64d.so.1",
+}
+
+
+def _native_loader_if_compat(info):
+    """The host's native glibc loader, when it exists and the program is not native."""
+    machines = elf.host_machines()
+    if not machines or machines[0] == (info.bits, info.machine):
+        return None
+    native = _GLIBC_LOADERS.get(machines[0])
+    return native if native and _exists(native) else None
 
 
 def _bad_loader(argv, path, loader, errno_name, detail):
@@ -396,13 +525,16 @@ def _check_libraries(path, info, argv, env):
     resolution = libraries.resolve(path, info, env)
     if not resolution.missing:
         return None
-    names = [name for name, _, _ in resolution.missing]
+    names = [name for name, _, _, _ in resolution.missing]
     record = _record("missing_library", argv, path, libraries=names,
-                     needed_by=sorted({by for _, by, _ in resolution.missing}),
+                     needed_by=sorted({by for _, by, _, _ in resolution.missing}),
                      searched=resolution.missing[0][2], loader=info.interp,
                      libc=resolution.flavour)
     if resolution.skipped:
         record["skipped_incompatible"] = resolution.skipped
+    unusable = {where: why for _, _, _, tried in resolution.missing for where, why in tried}
+    if unusable:
+        record["unusable"] = unusable   # found under the name, but the loader cannot use it
     return record
 
 
@@ -447,44 +579,56 @@ def _check_script(head, path, argv, env, deep, depth, hops):
     if not candidates:
         return _record("shebang_interpreter_missing", argv, path, interpreter=interpreter,
                        program=program, searched=searched)
-    first = None
+    failures = []   # env finds NAME with execvp: the same rules as for CMD
     for candidate in candidates:
         nested = _check_file(candidate, [candidate], env, deep, 0, hops + 1)
         if nested is None:
             return None
-        first = first or nested
+        failures.append(nested)
         if nested.get("errno") not in _SEARCH_GOES_ON:
             break
-    return _interpreter_failed(first, path, argv, candidates[0], program=program)
+    chosen = _execvp_answer(failures)
+    return _interpreter_failed(chosen, path, argv, chosen["resolved"], program=program)
 
 
 def _is_script(path):
     try:
-        with open(path, "rb", buffering=0) as handle:
-            return handle.read(2) == b"#!"
+        return untrusted.read_head(path, 2) == b"#!"
     except (OSError, ValueError):
         return False
 
 
 def _interpreter_failed(nested, script, argv, interpreter, program=None):
-    """A failure of the #! interpreter (or env's target), reported against the script."""
+    """A failure of the #! interpreter (or env's target), reported against the script.
+
+    ``script_interpreter`` is what the script's #! line (or env) runs; ``nested_file`` the
+    file further down the chain where the check failed, when that is not the script.
+    """
     cause = nested["cause"]
     if cause == "interpreter_loop":
         return _record("interpreter_loop", argv, script, interpreter=interpreter)
     if cause in ("permission_denied", "noexec_mount", "is_directory", "not_executable_format",
                  "symlink_loop"):
+        what = nested.get("detail") or nested.get("mount") or interpreter
+        if nested.get("file_type"):
+            what = "a %s, not a regular file" % nested["file_type"]
         record = _record("bad_interpreter", argv, script, interpreter=interpreter,
-                         detail="%s (%s)" % (cause.replace("_", " "), nested.get("detail") or nested.get("mount") or interpreter))
+                         detail="%s (%s)" % (cause.replace("_", " "), what))
         _set_errno(record, nested.get("errno"), nested.get("errno_code"))
+        if "binfmt_misc" in nested:
+            record["binfmt_misc"] = nested["binfmt_misc"]
     elif cause == "not_found":
         record = _record("shebang_interpreter_missing", argv, script, interpreter=interpreter)
     else:
+        # The failure lies in a file the #! chain reaches: report it against the path
+        # pyinit executes (resolved), and name that file in nested_file.
         record = dict(nested)
         record["argv"] = argv
-        record["script"] = script
+        record["resolved"] = script
         record["script_interpreter"] = interpreter
+        record.setdefault("nested_file", nested["resolved"])
     if program:
-        record["program"] = program
+        record.setdefault("program", program)
     return record
 
 
@@ -509,6 +653,14 @@ def _record(cause, argv, resolved, **facts):
 
 
 _HEAD = ("event", "cause", "exit_code", "errno", "errno_code", "strerror", "argv", "resolved")
+
+
+def _warning(record):
+    """A finished record for a problem that does not stop the start: no exit code."""
+    record["event"] = "preflight_warning"
+    record = _finish(record)
+    del record["exit_code"]
+    return record
 
 
 def _finish(record):

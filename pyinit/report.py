@@ -30,13 +30,36 @@ def process_facts():
     return {"pid": pid, "pid1": pid == 1, "uid": os.geteuid(), "gid": os.getegid()}
 
 
+def _valid_text(value):
+    """``value`` with every string made valid Unicode, in lists and dicts too.
+
+    A file name that is not UTF-8 decodes (os.fsdecode) to lone surrogates such as
+    "\\udcfe", which strict JSON parsers reject; it is shown as its original bytes, "\\xfe".
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            try:
+                return os.fsencode(value).decode("utf-8", "backslashreplace")
+            except UnicodeEncodeError:   # a surrogate that no undecodable byte produced
+                return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_valid_text(key): _valid_text(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid_text(item) for item in value]
+    return value
+
+
 def format_json(record):
     import json  # lazily: json is not needed on a start that reports nothing
 
-    return json.dumps(record, separators=(", ", ": "), default=str)
+    return json.dumps(_valid_text(record), separators=(", ", ": "), default=str)
 
 
 def format_text(record):
+    record = _valid_text(record)
     head = [k for k in _TEXT_FIRST if k in record]
     lines = []
     title = record.get("event", "pyinit")
@@ -48,10 +71,22 @@ def format_text(record):
     for key, value in record.items():
         if key in _TEXT_FIRST:
             continue
-        if isinstance(value, (list, tuple)):
-            value = " ".join(str(v) for v in value) if value else "(none)"
-        lines.append("  %s: %s" % (key, value))
+        lines.append("  %s: %s" % (key, _text_value(value)))
     return "\n".join(lines)
+
+
+def _text_value(value):
+    """A field as a person reads it: a list space-separated, a dict as 'key: value' pairs,
+    a list of dicts (also_tried) one entry after another, separated by ';'."""
+    if isinstance(value, dict):
+        return ", ".join("%s: %s" % (key, _text_value(item)) for key, item in value.items()) or "(none)"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "(none)"
+        if any(isinstance(item, (dict, list, tuple)) for item in value):
+            return "; ".join(_text_value(item) for item in value)
+        return " ".join(str(item) for item in value)
+    return str(value)
 
 
 def render(record, fmt=None):

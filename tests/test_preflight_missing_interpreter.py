@@ -54,3 +54,26 @@ def test_dangling_loader_symlink_is_reported_with_its_target(tmp_path):
     assert record["cause"] == "missing_interpreter"
     assert record["interpreter"] == GLIBC_LOADER
     assert record["interpreter_link"] == "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+
+
+@pytest.mark.timeout(30)
+def test_32_bit_binary_without_its_loader_in_a_64_bit_glibc_image(tmp_path):
+    """An i386 program needing /lib/ld-linux.so.2 where only the 64-bit loader exists: the record
+    gives class and machine, and the hint says the 32-bit loader is missing (not 'no glibc')."""
+    import os
+    import subprocess
+
+    source = tmp_path / "start.S"
+    source.write_text(".globl _start\n_start:\n movl $1, %eax\n movl $0, %ebx\n int $0x80\n")
+    subprocess.run(["as", "--32", "-o", str(tmp_path / "start.o"), str(source)], check=True, timeout=60)
+    prog = str(tmp_path / "prog32")
+    subprocess.run(["ld", "-m", "elf_i386", "-pie", "--dynamic-linker=/lib/ld-linux.so.2", "-o", prog,
+                    str(tmp_path / "start.o")], check=True, timeout=60)
+    assert not os.path.exists("/lib/ld-linux.so.2") and os.path.exists(GLIBC_LOADER)
+    record = preflight.check([prog], {})
+    assert record["cause"] == "missing_interpreter" and record["interpreter"] == "/lib/ld-linux.so.2"
+    assert record["errno"] == binaries.kernel_errno(prog) == "ENOENT"
+    assert record["bits"] == 32 and record["machine"] == "i386"
+    assert record["native_loader"] == GLIBC_LOADER
+    assert "32-bit" in record["hint"] and "i386" in record["hint"] and GLIBC_LOADER in record["hint"]
+    assert "without glibc" not in record["hint"]

@@ -91,3 +91,70 @@ def test_ld_so_cache_and_system_binaries_resolve():
     cache = libraries.read_ld_so_cache()
     assert any(p.endswith("/libc.so.6") for p in cache["libc.so.6"])
     assert preflight.check(["/usr/bin/python3"], {}, deep=True) is None
+
+
+def _unusable(record, path):
+    """The reason the record gives for not using ``path``."""
+    return record["unusable"][str(path)]
+
+
+@pytest.mark.timeout(60)
+def test_empty_library_is_found_but_unusable(tmp_path):
+    """A 0-byte libanswer.so where the rpath points: ld.so says 'file too short'; the hint says
+    the library was found and why it cannot be used, not that it cannot be found."""
+    server, lib = _build(tmp_path)
+    (lib / "libanswer.so").write_bytes(b"")
+    result = subprocess.run([server], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 127 and "file too short" in result.stderr
+    record = preflight.check([server], {}, deep=True)
+    assert record["cause"] == "missing_library" and record["libraries"] == ["libanswer.so"]
+    assert "empty" in _unusable(record, lib / "libanswer.so")
+    assert "found" in record["hint"] and "cannot find" not in record["hint"]
+    assert str(lib / "libanswer.so") in record["hint"] and "empty" in record["hint"]
+
+
+@pytest.mark.timeout(60)
+def test_glibc_stops_at_a_library_too_short_to_be_elf(tmp_path):
+    """An empty libanswer.so first on LD_LIBRARY_PATH, a good one after: ld.so stops at the
+    first (fatal 'file too short'), so the check must not pass."""
+    server, lib = _build(tmp_path)
+    good = tmp_path / "good"
+    shutil.move(str(lib), str(good))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "libanswer.so").write_bytes(b"")
+    env = {"LD_LIBRARY_PATH": "%s:%s" % (bad, good)}
+    assert subprocess.run([server], env=env, capture_output=True, timeout=10).returncode == 127
+    record = preflight.check([server], env, deep=True)
+    assert record["cause"] == "missing_library"
+    assert "empty" in _unusable(record, bad / "libanswer.so")
+
+
+@pytest.mark.timeout(60)
+def test_library_of_the_wrong_class_is_named_with_its_class(tmp_path):
+    """libanswer.so with EI_CLASS 32: skipped by ld.so ('wrong ELF class'), and the hint says so."""
+    server, lib = _build(tmp_path)
+    binaries.patch(str(lib / "libanswer.so"), 4, b"\x01")
+    result = subprocess.run([server], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 127 and "wrong ELF class: ELFCLASS32" in result.stderr
+    record = preflight.check([server], {}, deep=True)
+    assert "32-bit" in _unusable(record, lib / "libanswer.so")
+    assert "32-bit" in record["hint"] and "cannot find" not in record["hint"]
+
+
+@pytest.mark.timeout(60)
+def test_unreadable_library_is_named_as_unreadable(tmp_path):
+    """A 0600 root-owned libanswer.so, checked as uid 65534: found, but cannot be read."""
+    from helpers import namespaces
+
+    os.chmod(tmp_path, 0o755)
+    for parent in tmp_path.parents:
+        if str(parent) in ("/", "/tmp"):
+            break
+        os.chmod(parent, os.stat(parent).st_mode | 0o011)
+    server, lib = _build(tmp_path)
+    os.chmod(lib / "libanswer.so", 0o600)
+    record = namespaces.check_as(65534, [server], mode="deep")
+    assert record["cause"] == "missing_library"
+    assert "Permission denied" in _unusable(record, lib / "libanswer.so")
+    assert "cannot be read" in record["hint"]

@@ -114,3 +114,27 @@ def test_truncated_body_is_truncated_file(tmp_path):
     record = preflight.check([prog], {})
     assert record["cause"] == "truncated_file" and record["size"] == 1000
     assert record["needed_size"] > 1000 and record["exit_code"] == 126
+
+
+@pytest.mark.timeout(30)
+def test_pt_interp_past_the_end_of_the_file_gets_the_kernels_errno(tmp_path):
+    """PT_INTERP p_offset past EOF: the kernel's read comes up short (EIO) or refuses the
+    position (EINVAL at 2**63 and beyond); the record carries the same errno, exit 126."""
+    size = __import__("os").path.getsize(binaries.TRUE)
+    _, interp_size = binaries.interp_location(binaries.TRUE)
+    offsets = {"past": size + 100, "at_eof": size, "straddling": size - 10, "far": 1 << 40,
+               "negative": 1 << 63, "all_ones": (1 << 64) - 1,
+               "overflowing": (1 << 63) - interp_size, "just_fits": (1 << 63) - interp_size - 1}
+    seen = set()
+    for name, offset in offsets.items():
+        prog = binaries.copy(binaries.TRUE, tmp_path / name)
+        for _, p_type, _, _, header_at in binaries.program_headers(prog):
+            if p_type == 3:
+                binaries.patch(prog, header_at + 8, struct.pack("<Q", offset))
+        kernel = binaries.kernel_errno(prog)
+        record = preflight.check([prog], {})
+        assert record["cause"] == "not_executable_format" and record["format"] == "elf", name
+        assert record["errno"] == kernel, (name, record["errno"], kernel)
+        assert record["exit_code"] == 126
+        seen.add(kernel)
+    assert seen == {"EIO", "EINVAL"}

@@ -53,7 +53,9 @@ def test_env_program_with_a_missing_loader_is_followed(tmp_path):
     script = _script(tmp_path, "app.py", b"#!/usr/bin/env python3\n")
     record = preflight.check([script], {"PATH": str(bindir)})
     assert record["cause"] == "missing_interpreter" and record["interpreter"] == "/lib/ld-gone.so.2"
-    assert record["script"] == script and record["program"] == "python3"
+    assert record["resolved"] == script and record["program"] == "python3"
+    assert record["nested_file"] == str(bindir / "python3")
+    assert record["hint"].startswith("%s runs %s through its #! line: " % (script, bindir / "python3"))
 
 
 @pytest.mark.timeout(10)
@@ -124,3 +126,54 @@ def test_valid_scripts_pass(tmp_path):
         assert preflight.check([script], {}) is None
         assert binaries.kernel_errno(script) is None
     assert os.path.exists("/usr/bin/env")
+
+
+@pytest.mark.timeout(10)
+def test_nested_script_with_a_missing_interpreter_is_reported_against_cmd(tmp_path):
+    """CMD's #! names a script whose own interpreter is missing: resolved is CMD, the nested
+    script has its own field, and the hint says which file starts with which line."""
+    nested = _script(tmp_path, "inner", b"#!/nonexistent/sh\n")
+    top = _script(tmp_path, "outer", b"#!" + nested.encode() + b"\n")
+    record = preflight.check([top], {})
+    assert record["cause"] == "shebang_interpreter_missing"
+    assert record["errno"] == binaries.kernel_errno(top) == "ENOENT"
+    assert record["resolved"] == top and record["argv"] == [top]
+    assert record["nested_file"] == nested and record["script_interpreter"] == nested
+    assert record["interpreter"] == "/nonexistent/sh"
+    assert record["hint"] == ("%s runs %s through its #! line: %s starts with '#!/nonexistent/sh' but "
+                              "/nonexistent/sh does not exist; install it or fix the #! line." % (top, nested, nested))
+
+
+@pytest.mark.timeout(10)
+def test_crlf_in_a_nested_script_is_reported_against_cmd(tmp_path):
+    """CMD's #! names a script saved with CRLF: shebang_crlf, resolved CMD, the CRLF script named."""
+    nested = _script(tmp_path, "inner", b"#!/bin/sh\r\necho hi\r\n")
+    top = _script(tmp_path, "outer", b"#!" + nested.encode() + b"\n")
+    record = preflight.check([top], {})
+    assert record["cause"] == "shebang_crlf" and record["errno"] == binaries.kernel_errno(top) == "ENOENT"
+    assert record["resolved"] == top and record["nested_file"] == nested
+    assert nested in record["hint"] and top in record["hint"]
+
+
+@pytest.mark.timeout(10)
+def test_a_three_level_chain_names_the_file_that_failed(tmp_path):
+    """outer -> middle -> inner (#!/nonexistent/sh): resolved outer, nested_file inner."""
+    inner = _script(tmp_path, "inner", b"#!/nonexistent/sh\n")
+    middle = _script(tmp_path, "middle", b"#!" + inner.encode() + b"\n")
+    outer = _script(tmp_path, "outer", b"#!" + middle.encode() + b"\n")
+    record = preflight.check([outer], {})
+    assert record["resolved"] == outer and record["script_interpreter"] == middle
+    assert record["nested_file"] == inner and record["errno"] == binaries.kernel_errno(outer)
+    assert record["hint"].startswith("%s runs %s through its #! line, which leads to %s: " % (outer, middle, inner))
+
+
+@pytest.mark.timeout(10)
+def test_a_shebang_naming_no_interpreter_says_so(tmp_path):
+    """'#!' then NUL, or '#!' alone: the hint says the #! line names no interpreter."""
+    for name, content in (("nul", b"#!\x00/bin/sh\n"), ("bare", b"#!")):
+        script = _script(tmp_path, name, content)
+        record = preflight.check([script], {})
+        assert record["cause"] == "bad_interpreter" and record["interpreter"] == ""
+        assert record["errno"] == binaries.kernel_errno(script) == "EACCES"
+        assert "names no interpreter" in record["hint"] and script in record["hint"]
+        assert "The interpreter  of" not in record["hint"] and "replace ." not in record["hint"]

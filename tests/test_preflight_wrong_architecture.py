@@ -5,6 +5,7 @@ import os
 import pytest
 
 from helpers import binaries
+from helpers.run import run_pid1
 from pyinit import preflight
 
 
@@ -48,3 +49,77 @@ def test_32_bit_class_and_i386_machine_is_refused_as_the_kernel_does(tmp_path):
     record = preflight.check([prog], {})
     assert record["cause"] in ("wrong_architecture", "not_executable_format")
     assert record["errno"] == binaries.kernel_errno(prog) == "ENOEXEC"
+
+
+def _aarch64_true(tmp_path):
+    return binaries.patch(binaries.copy(binaries.TRUE, tmp_path / "arm"), 18, b"\xb7\x00")
+
+
+def _records(stderr):
+    import json
+
+    return [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+
+
+# run_pid1 mounts a fresh /proc: binfmt_misc is not mounted under it, as in most containers.
+
+@pytest.mark.timeout(60)
+def test_start_leaves_a_foreign_binary_to_execve_when_binfmt_misc_is_unreadable(pyinit, tmp_path):
+    """A start does not refuse what a host-registered emulator might run: execve answers ENOEXEC."""
+    prog = _aarch64_true(tmp_path)
+    result = run_pid1(pyinit, ["--", prog])
+    assert result.returncode == 126
+    [record] = _records(result.stderr)
+    assert record["event"] == "exec_failed" and record["cause"] == "wrong_architecture"
+    assert record["errno"] == "ENOEXEC" and record["machine"] == "aarch64"
+    assert "binfmt_misc" not in record
+
+
+@pytest.mark.timeout(60)
+def test_start_leaves_an_unknown_format_to_execve_when_binfmt_misc_is_unreadable(pyinit, tmp_path):
+    """A text file without #!: execve decides (ENOEXEC), then the record is the precise one."""
+    prog = tmp_path / "notes"
+    prog.write_text("echo hello\n")
+    prog.chmod(0o755)
+    result = run_pid1(pyinit, ["--", str(prog)])
+    assert result.returncode == 126
+    [record] = _records(result.stderr)
+    assert record["event"] == "exec_failed" and record["cause"] == "not_executable_format"
+    assert record["errno"] == "ENOEXEC" and record["detail"] == "neither ELF nor #!"
+
+
+@pytest.mark.timeout(60)
+def test_check_claims_it_and_says_binfmt_misc_was_not_seen(pyinit, tmp_path):
+    """--check still fails (126) but records that binfmt_misc was unreadable, and the hint says so."""
+    prog = _aarch64_true(tmp_path)
+    result = run_pid1(pyinit, ["--check", "--", prog])
+    assert result.returncode == 126
+    [record] = _records(result.stderr)
+    assert record["event"] == "preflight_failed" and record["cause"] == "wrong_architecture"
+    assert record["binfmt_misc"] == "unreadable"
+    assert "binfmt_misc" in record["hint"] and "host" in record["hint"]
+
+
+@pytest.mark.timeout(60)
+def test_script_whose_interpreter_is_foreign_is_left_to_execve(pyinit, tmp_path):
+    """#!/path/to/aarch64-binary: a start leaves it to execve too (ENOEXEC, 126)."""
+    prog = _aarch64_true(tmp_path)
+    script = tmp_path / "run"
+    script.write_bytes(b"#!" + prog.encode() + b"\n")
+    script.chmod(0o755)
+    result = run_pid1(pyinit, ["--", str(script)])
+    assert result.returncode == 126
+    [record] = _records(result.stderr)
+    assert record["event"] == "exec_failed" and record["errno"] == "ENOEXEC"
+    assert binaries.kernel_errno(str(script)) == "ENOEXEC"
+
+
+@pytest.mark.timeout(10)
+def test_explanation_after_enoexec_is_precise(tmp_path):
+    """explain_exec_failure after ENOEXEC gives wrong_architecture, not the 'cannot know' pass."""
+    import errno
+
+    prog = _aarch64_true(tmp_path)
+    record = preflight.explain_exec_failure([prog], {}, prog, errno.ENOEXEC)
+    assert record["event"] == "exec_failed" and record["cause"] == "wrong_architecture"
+    assert record["machine"] == "aarch64" and record["exit_code"] == 126

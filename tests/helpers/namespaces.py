@@ -12,7 +12,7 @@ SYSTEM_PYTHON = "/usr/bin/python3.11"   # readable by every uid, unlike the pyen
 def check_as(uid, argv, mode="check", env=None):
     """The record check() returns when run with effective uid/gid ``uid`` (no supplementary groups)."""
     result = subprocess.run(
-        ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+        ["/usr/bin/setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
          SYSTEM_PYTHON, "-I", RUN_CHECK, mode, json.dumps(argv)],
         capture_output=True, text=True, timeout=30, env=env or {"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, "checker failed as uid %d: %s" % (uid, result.stderr)
@@ -39,7 +39,7 @@ def run_in_namespace(setup_shell, argv, mode="check", env=None, python=SYSTEM_PY
     script = "set -e\n%s\nexec %s -I %s %s '%s'\n" % (
         setup_shell, python, RUN_CHECK, mode, json.dumps(argv))
     result = subprocess.run(
-        ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "--propagation", "private",
+        ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--propagation", "private",
          "sh", "-c", script],
         capture_output=True, text=True, timeout=30, env=env or {"PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, "namespace run failed (%d): %s" % (result.returncode, result.stderr)
@@ -49,6 +49,6 @@ def run_in_namespace(setup_shell, argv, mode="check", env=None, python=SYSTEM_PY
 def shell_in_namespace(script, timeout=30):
     """Run a shell script in new PID and mount namespaces; return the CompletedProcess."""
     return subprocess.run(
-        ["unshare", "--pid", "--fork", "--mount", "--mount-proc", "--propagation", "private",
+        ["unshare", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--propagation", "private",
          "sh", "-c", script],
         capture_output=True, text=True, timeout=timeout, env={"PATH": "/usr/bin:/bin"})
