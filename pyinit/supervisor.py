@@ -180,7 +180,7 @@ def run(config, fmt, child_mask, child_ignored):
 
     from pyinit import preflight
     env = os.environ
-    failure, resolved = preflight.preflight(config.command, env)
+    failure, resolved = preflight.preflight(config.command, env, warn=say)
     if failure is not None:
         say(failure)
         return _exit(tracer, preflight.exit_code_for(failure))

@@ -80,6 +80,18 @@ def test_a_cut_past_the_eof_page_warns_and_starts(pyinit, tmp_path):
 
 
 @pytest.mark.timeout(60)
+def test_the_warning_follows_report_format_and_joins_the_trace(pyinit, tmp_path):
+    """--report-format text writes it as text; with -v it is a timestamped record of the trace."""
+    prog = _past_the_eof_page(tmp_path)
+    text = run_pid1(pyinit, ["--report-format", "text", "--", prog])
+    assert text.stderr.startswith("pyinit: preflight_warning: truncated_file"), text.stderr
+    traced = run_pid1(pyinit, ["-v", "--report-format", "json", "--", prog])
+    events = [json.loads(line) for line in traced.stderr.splitlines()]
+    warning, = [r for r in events if r["event"] == "preflight_warning"]
+    assert events[0]["event"] == "start" and "t" in warning
+
+
+@pytest.mark.timeout(60)
 def test_warning_goes_to_the_callback_and_the_path_is_returned(tmp_path):
     """preflight() hands the warning to ``warn`` and returns the path to execve."""
     prog = _past_the_eof_page(tmp_path)
