@@ -153,8 +153,11 @@ def _shebang_interpreter_missing(r):
 
 
 def _shebang_crlf(r):
+    started = (" (execve accepts it, so it is started anyway and its interpreter gets the \\r)"
+               if r.get("event") == "preflight_warning" else "")
     return ("%s has Windows line endings: its #! line ends in \\r, so the kernel or the interpreter sees "
-            "%r; convert it with dos2unix or sed -i 's/\\r$//'." % (r["resolved"], r.get("shebang_line")))
+            "%r%s; convert it with dos2unix or sed -i 's/\\r$//'." % (r["resolved"], r.get("shebang_line"),
+                                                                      started))
 
 
 def _simple(text):

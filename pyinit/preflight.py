@@ -194,8 +194,11 @@ def _execvp_answer(failures):
 
 
 def _exec_would_start(record):
-    """execve runs this file although the check found it broken."""
-    return record["cause"] == "truncated_file"
+    """execve runs this file although the check found it broken: a truncated ELF (it dies
+    touching the missing pages), or a #! line whose \r lands in the argument (the
+    interpreter runs and chokes on it)."""
+    return record["cause"] == "truncated_file" or (record["cause"] == "shebang_crlf"
+                                                   and record.get("errno") is None)
 
 
 def explain_exec_failure(argv, env, path_tried, errno_code):

@@ -177,3 +177,19 @@ def test_a_shebang_naming_no_interpreter_says_so(tmp_path):
         assert record["errno"] == binaries.kernel_errno(script) == "EACCES"
         assert "names no interpreter" in record["hint"] and script in record["hint"]
         assert "The interpreter  of" not in record["hint"] and "replace ." not in record["hint"]
+
+
+@pytest.mark.timeout(30)
+def test_crlf_after_an_argument_warns_and_starts(pyinit, tmp_path):
+    """A normal start does not refuse what execve runs: a preflight_warning, then the
+    interpreter's own answer to '-e\\r' (dash: illegal option, exit 2)."""
+    import json
+    import subprocess
+
+    script = _script(tmp_path, "win2.sh", b"#!/bin/sh -e\r\necho hi\r\n")
+    result = subprocess.run([pyinit, "-s", "--report-format", "json", "--", script],
+                            capture_output=True, text=True, timeout=20)
+    warning = json.loads(result.stderr.splitlines()[0])
+    assert warning["event"] == "preflight_warning" and warning["cause"] == "shebang_crlf"
+    assert "started anyway" in warning["hint"] and "exit_code" not in warning
+    assert result.returncode == 2 and "Illegal option" in result.stderr
