@@ -37,8 +37,9 @@ CLOCK = time.CLOCK_MONOTONIC
 QUICK = {"start_rounds": 30, "memory_rounds": 2, "idle_windows": 1, "signal_rounds": 100,
          "storm_rounds": 1, "reap_rounds": 1, "orphans": 2000, "preflight_calls": 300}
 FULL = {"start_rounds": 200, "memory_rounds": 5, "idle_windows": 3, "signal_rounds": 1000,
-        "storm_rounds": 3, "reap_rounds": 9, "orphans": 5000, "preflight_calls": 2000}
+        "storm_rounds": 3, "reap_rounds": 7, "orphans": 5000, "preflight_calls": 2000}
 IDLE_WINDOW_S = 3.0
+SIGNAL_LAUNCHES = 5
 STORM_USR1 = 10000
 STORM_RT = 1000
 
@@ -380,34 +381,40 @@ def measure_idle_wakeups(inits, windows):
 # ---------------------------------------------------------------------------------------
 # 3. signal forwarding latency
 
-def measure_signal_latency(inits, helpers, rounds):
+def measure_signal_latency(inits, helpers, rounds, launches=SIGNAL_LAUNCHES):
     """SIGUSR1 to the init, one at a time; latency = child's handler time - time before kill().
 
     The inits and their children are pinned to CPU 0 and this script to CPU 1 (when there
-    is one): unpinned, the figure would measure where the scheduler puts vCPUs.
+    is one): unpinned, the figure would measure where the scheduler puts vCPUs. The rounds
+    are spread over `launches` fresh starts of every init: one process's luck (where its
+    pages and caches land) stays the same for as long as it runs, and would otherwise be
+    paired round after round as if it were the init's own cost.
     """
     cpus = sorted(os.sched_getaffinity(0))
     own_affinity = set(cpus)
     if len(cpus) > 1:
         os.sched_setaffinity(0, {cpus[1]})
-    targets = []
+    per_round = {}  # one sample per round, None when lost
     try:
-        for mode in MODES:
-            for init in inits:
-                targets.append(_start_echo(init, mode, helpers, cpus[0]))
-        targets.append(_start_echo(None, "plain", helpers, cpus[0]))  # direct-to-child floor
-        per_round = {t[0]: [] for t in targets}  # one sample per round, None when lost
-        for r in range(rounds):
-            for key, run, fd in rotated(targets, r):
-                before = time.clock_gettime_ns(CLOCK)
-                os.kill(run.init_pid, signal.SIGUSR1)
-                answer = read_exact(fd, 8, 2.0)
-                per_round[key].append(None if answer is None else
-                                      int.from_bytes(answer, sys.byteorder) - before)
+        for launch in range(launches):
+            targets = []
+            try:
+                for mode in MODES:
+                    for init in rotated(list(inits), launch):
+                        targets.append(_start_echo(init, mode, helpers, cpus[0]))
+                targets.append(_start_echo(None, "plain", helpers, cpus[0]))  # direct-to-child floor
+                for r in range(launch * rounds // launches, (launch + 1) * rounds // launches):
+                    for key, run, fd in rotated(targets, r):
+                        before = time.clock_gettime_ns(CLOCK)
+                        os.kill(run.init_pid, signal.SIGUSR1)
+                        answer = read_exact(fd, 8, 2.0)
+                        per_round.setdefault(key, []).append(
+                            None if answer is None else int.from_bytes(answer, sys.byteorder) - before)
+            finally:
+                for _, run, fd in targets:
+                    stop(run)
+                    os.close(fd)
     finally:
-        for _, run, fd in targets:
-            stop(run)
-            os.close(fd)
         os.sched_setaffinity(0, own_affinity)
     out = {}
     for key, samples in per_round.items():

@@ -8,6 +8,22 @@ import termios
 import time
 
 
+def session_members(sid):
+    """Pids of the processes whose session is sid (field 6 of /proc/PID/stat)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
+            members.append(int(entry))
+    return members
+
+
 class Terminal:
     """argv as session leader of a new pty: write keys, read until a marker appears."""
 
@@ -46,6 +62,13 @@ class Terminal:
         return seen.decode(errors="replace")
 
     def close(self):
+        # Jobs of an interactive shell sit in process groups of their own: after a failed
+        # test, kill the whole session, not just its leader.
+        for pid in session_members(self.proc.pid):
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(10)
