@@ -57,3 +57,15 @@ def build_dir(tmp_path_factory):
 def recorder(build_dir):
     """tests/helpers/signal_recorder.c, compiled."""
     return programs.compile_program("signal_recorder", build_dir)
+
+
+@pytest.fixture
+def shared_dir(tmp_path):
+    """tmp_path made searchable by every uid (pytest makes it 0700 for root), for checks run
+    as another user."""
+    os.chmod(tmp_path, 0o755)
+    for parent in tmp_path.parents:
+        if str(parent) in ("/", "/tmp"):
+            break
+        os.chmod(parent, os.stat(parent).st_mode | 0o011)
+    return tmp_path

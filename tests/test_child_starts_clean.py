@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from helpers.run import run_pid1, run_plain
+from helpers.run import run_pid1
 
 # Run directly, not through sh: dash clears the signal mask it inherits.
 STATUS = ["grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"]

@@ -1,7 +1,6 @@
 """--doctor run beside an init (docker exec) or with no /proc says what is true there."""
 
 import signal
-import subprocess
 
 import pytest
 

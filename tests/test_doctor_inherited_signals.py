@@ -1,6 +1,5 @@
 """--doctor reports the signal mask and ignored set pyinit was started with, via the launcher."""
 
-import subprocess
 
 import pytest
 

@@ -80,17 +80,6 @@ def test_a_good_candidate_after_failing_ones_starts(tmp_path):
     assert preflight.preflight(["zz"], {"PATH": path_env}) == (None, good)
 
 
-@pytest.fixture
-def shared_dir(tmp_path):
-    """A directory every uid can search (pytest's tmp_path is 0700 for root)."""
-    os.chmod(tmp_path, 0o755)
-    for parent in tmp_path.parents:
-        if str(parent) in ("/", "/tmp"):
-            break
-        os.chmod(parent, os.stat(parent).st_mode | 0o011)
-    return tmp_path
-
-
 @pytest.mark.timeout(60)
 def test_an_unsearchable_directory_before_the_one_holding_cmd(shared_dir):
     """PATH=private(0700):public, CMD in public: uid 65534 runs it, and the check passes."""

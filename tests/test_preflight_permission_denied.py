@@ -1,6 +1,5 @@
 """No execute permission for the effective uid is permission_denied (126) with mode and owner."""
 
-import os
 
 import pytest
 
@@ -8,17 +7,6 @@ from helpers import binaries, namespaces
 from pyinit import preflight
 
 NOBODY = 65534
-
-
-@pytest.fixture
-def shared_dir(tmp_path):
-    """A directory every uid can search (pytest's tmp_path is 0700 for root)."""
-    os.chmod(tmp_path, 0o755)
-    for parent in tmp_path.parents:
-        if str(parent) in ("/", "/tmp"):
-            break
-        os.chmod(parent, os.stat(parent).st_mode | 0o011)
-    return tmp_path
 
 
 @pytest.mark.timeout(10)

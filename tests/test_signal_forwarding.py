@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import time
 
 import pytest
 
@@ -62,7 +61,7 @@ def test_realtime_storm_arrives_exactly_as_often_as_sent(pyinit, recorder):
     rt = number("SIGRTMIN+1")
     with Namespace(pyinit, ["--", recorder, "--quiet"]) as ns:
         out = LineReader(ns.proc.stdout)
-        line = out.read_until(lambda l: l.startswith("ready"), 20)
+        out.read_until(lambda l: l.startswith("ready"), 20)
         child = ns.child_pid()
         for _ in range(10000):
             os.kill(ns.init_pid, rt)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from helpers.verbose import child_script, parse_all, read_until, traced
+from helpers.verbose import child_script, parse_all, traced
 
 
 @pytest.mark.timeout(60)

@@ -1,7 +1,6 @@
 """Every line of a -v run is a timestamped trace record, however pyinit is turned on and ends."""
 
 import ctypes
-import os
 
 import pytest
 
