@@ -72,12 +72,11 @@ class Context:
         self.subreaper_requested = (bool(subreaper) if subreaper is not None
                                     else _env_flag(self.env, ("PYINIT_SUBREAPER", "TINI_SUBREAPER")))
         self.pid = os.getpid()
-        self.proc_ours = procinfo.proc_self_pid() == self.pid
+        self.proc_state = procinfo.proc_state()
+        self.proc_ours = self.proc_state == "ours"
         # Why /proc cannot list this namespace's processes, for the checks that need it.
-        self.proc_problem = (None if self.proc_ours
-                             else "/proc belongs to another PID namespace (see pid_namespace)"
-                             if os.path.exists("/proc/self")
-                             else "/proc is not mounted (see pid_namespace)")
+        self.proc_problem = {"foreign": "/proc belongs to another PID namespace (see pid_namespace)",
+                             "missing": "/proc is not mounted (see pid_namespace)"}.get(self.proc_state)
         self.status = procinfo.read_status("self") or {}
         self.mounts = procinfo.mountinfo()
         self.pid1 = None    # filled by the PID namespace check: {"pid", "command", "kind"}
@@ -393,7 +392,7 @@ def check_credentials(ctx):
                      "uid %d" % outside if outside is not None else "unmapped"))
     if "CapEff" not in status:
         found.add("warn", "/proc/self/status cannot be read (%s): capabilities, NoNewPrivs and "
-                  "seccomp are unknown." % ("/proc is not mounted" if not os.path.exists("/proc/self")
+                  "seccomp are unknown." % ("/proc is not mounted" if ctx.proc_state == "missing"
                                             else "unreadable"))
     elif os.geteuid() == 0:
         if "CAP_KILL" not in caps:

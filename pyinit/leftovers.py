@@ -6,12 +6,12 @@ to stop are found by walking pyinit's own descendants through /proc/PID/task/TID
 
 import os
 
-from pyinit.procinfo import children as children_of, proc_self_pid
+from pyinit.procinfo import children as children_of, proc_state
 
 
 def descendants_are_visible():
     """Whether /proc is this PID namespace's: another one's would name other processes."""
-    return proc_self_pid() == os.getpid()
+    return proc_state() == "ours"
 
 
 def descendants(pid):

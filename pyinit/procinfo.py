@@ -76,8 +76,8 @@ def children(pid):
     return found
 
 
-# rt_sigtimedwait's number, for architectures whose kernel may not name wchan symbols.
-_SIGTIMEDWAIT_SYSCALL = {"x86_64": 128, "aarch64": 137}
+# rt_sigtimedwait's number on this machine, for kernels that do not name wchan symbols.
+_SIGTIMEDWAIT_SYSCALL = {"x86_64": b"128", "aarch64": b"137"}.get(os.uname().machine)
 # A process with more descriptors than this is not searched for signalfds past this many.
 _MAX_FDS_SEARCHED = 4096
 
@@ -132,12 +132,11 @@ def _in_sigtimedwait(task_dir):
                 return True
     except OSError:
         pass
-    number = _SIGTIMEDWAIT_SYSCALL.get(os.uname().machine)
-    if number is None:
+    if _SIGTIMEDWAIT_SYSCALL is None:
         return False
     try:
         with open(task_dir + "/syscall", "rb") as f:
-            return f.read().split(b" ", 1)[0] == str(number).encode()
+            return f.read().split(b" ", 1)[0] == _SIGTIMEDWAIT_SYSCALL
     except OSError:
         return False
 
@@ -213,6 +212,15 @@ def proc_self_pid():
         return int(os.readlink("/proc/self"))
     except (OSError, ValueError):
         return None
+
+
+def proc_state():
+    """'ours' when /proc is this PID namespace's, 'missing' when it is not mounted, or
+    'foreign': mounted by another namespace, whose pids name other processes."""
+    seen = proc_self_pid()
+    if seen == os.getpid():
+        return "ours"
+    return "missing" if seen is None else "foreign"
 
 
 def mountinfo(path="/proc/self/mountinfo"):

@@ -46,7 +46,8 @@ class Tracer:
         self._main_name = None      # kept past its reap for the child_exit record
         self._pid = os.getpid()
         # A /proc from another PID namespace would answer for other processes: read nothing.
-        self._proc_ours = procinfo.proc_self_pid() == self._pid
+        self._proc = procinfo.proc_state()
+        self._proc_ours = self._proc == "ours"
         self._names = {}            # pid -> command name, remembered for the reap
         self._before_kill = {}      # pid -> masks, read at the `signal` event
 
@@ -71,7 +72,7 @@ class Tracer:
         }
         self._write(record)
         if not self._proc_ours:
-            if procinfo.proc_self_pid() is None:
+            if self._proc == "missing":
                 self._warn("no_proc", "/proc is not mounted: handling states and command names "
                            "cannot be read")
             else:
@@ -233,11 +234,8 @@ class Tracer:
         if self._pid == 1:
             pids = [int(e) for e in os.listdir("/proc") if e.isdigit() and e != "1"]
         else:
-            pids, queue = [], procinfo.children(self._pid)
-            while queue:
-                pid = queue.pop()
-                pids.append(pid)
-                queue.extend(procinfo.children(pid))
+            from pyinit import leftovers
+            pids = leftovers.descendants(self._pid)
         found = []
         for pid in sorted(pids):
             masks = procinfo.signal_masks(pid)
