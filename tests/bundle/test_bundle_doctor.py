@@ -24,6 +24,8 @@ def test_doctor_reports_every_check(image_containers, image_roots, image, user):
     assert not [r for r in records if r.get("event") == "pyinit_failed"], container.describe()
     checks = {r.get("check"): r for r in records if r.get("event") == "doctor"}
     assert CHECKS <= set(checks), container.describe()
+    # A check that raised (a module the bundle lacks) says so instead of its verdict.
+    assert not [r for r in checks.values() if "could not run" in r.get("message", "")], checks
     assert checks["pid_namespace"]["verdict"] == "ok", checks["pid_namespace"]
     assert checks["command"]["verdict"] == "ok", checks["command"]
     summary = [r for r in records if "exit_code" in r and r.get("event") != "doctor"]
