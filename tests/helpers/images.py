@@ -10,6 +10,7 @@ Every image has, under /app:
   foreign        a probe built for the other C library: its loader is not in the image
   needs-gone     (musl, distroless) a probe linked against libpyinitgone.so, which is absent
   crlf.sh        a script whose #! line ends in \\r
+  migrate        (distroless) the probe again, as docker/k8s's initContainer example names it
 and the mount points the container bundle uses. Built once per session from the host's
 compilers (gcc, musl-gcc from musl-tools) and packages (busybox-static).
 """
@@ -23,7 +24,8 @@ from pathlib import Path
 from helpers import debian
 
 IMAGES = ("scratch", "busybox", "musl", "distroless")
-MOUNT_POINTS = ("proc", "dev", "sys", "tmp", "markers", "opt/pyinit")
+# Made in advance: runc would otherwise create them in the (shared) image directory.
+MOUNT_POINTS = ("proc", "dev", "sys", "tmp", "markers", "opt/pyinit", "pyinit", "host-glibc")
 MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
 BUSYBOX_APPLETS = ("sh", "cat", "ls", "sleep", "env", "true", "kill", "ps", "echo")
 PROBE_SOURCE = Path(__file__).with_name("image_probe.c")
@@ -120,6 +122,7 @@ def build(name, root, programs, extra_files=None):
         _put(root, "/app/probe", programs.path("probe-glibc"))
         _put(root, "/app/foreign", programs.path("probe-musl"))
         _put(root, "/app/needs-gone", programs.path("needs-gone-glibc"))
+        _put(root, "/app/migrate", programs.path("probe-glibc"))   # docker/k8s's example step
     else:
         raise ValueError("unknown image %r (one of %s)" % (name, ", ".join(IMAGES)))
     if name == "busybox":

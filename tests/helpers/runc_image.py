@@ -39,7 +39,8 @@ class ImageBundle(Bundle):
         mounts.append(bind(self.pyinit_home, PYINIT_HOME))
         if self.host_python:
             mounts.extend(bind(tree, tree) for tree in python_install_dirs())
-        mounts.extend(bind(source, destination) for source, destination in self.extra_binds)
+        # (source, destination) read-only, or (source, destination, True) writable.
+        mounts.extend(bind(*spec) for spec in self.extra_binds)
         mounts.append(bind(self.markers_dir, MARKERS, writable=True))
         config = self.config(mounts)
         config["root"] = {"path": str(self.image), "readonly": True}
