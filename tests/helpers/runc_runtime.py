@@ -258,11 +258,13 @@ class Containers:
         """bundle + start: the init as PID 1 running ARGS under `runc run`."""
         return self.start(self.bundle(args, env, **options))
 
-    def signal_right_after_start(self, bundle, signame, deadline=DEFAULT_DEADLINE):
-        """create, start, kill at once through the shim; the container's exit status."""
+    def signal_right_after_start(self, bundle, signame, deadline=DEFAULT_DEADLINE, when="start"):
+        """create, start, kill at once through the shim; the container's exit status.
+
+        when="exec": kill as soon as PID 1 has blocked or caught SIGTERM (see runc_shim.py)."""
         shim = Path(__file__).with_name("runc_shim.py")
         command = [sys.executable, str(shim), self.runc.binary, self.runc.state_root,
-                   str(bundle.directory), bundle.ctr_id, signame]
+                   str(bundle.directory), bundle.ctr_id, signame, when]
         try:
             done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
                                   text=True, timeout=deadline)

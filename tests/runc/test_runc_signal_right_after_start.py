@@ -15,5 +15,5 @@ def test_term_right_after_start_reaches_the_child(containers):
     """create, start, kill TERM at once: the child still dies of it and the container exits 143."""
     for _ in range(ATTEMPTS):
         bundle = containers.bundle(["sleep", "3600"])
-        status = containers.signal_right_after_start(bundle, "TERM")
+        status = containers.signal_right_after_start(bundle, "TERM", when="exec")
         assert status == 128 + signal.SIGTERM, "container %s exited %d" % (bundle.ctr_id, status)
