@@ -55,7 +55,6 @@ def wait_until_runc_init_is_gone(pid):
     full path, argv[1] "init"): it has exec'd the container's program. Return early if PID
     is gone. The next `runc kill` is milliseconds away: the new program's first instructions
     have run by then."""
-
     end = time.monotonic() + EXEC_DEADLINE_S
     while time.monotonic() < end:
         try:
