@@ -49,4 +49,6 @@ def test_child_state_matches_a_venv_pyinit(image_containers, image_roots, user, 
         expected = b"".join(b"%s=%s\0" % (k.encode(), v.encode()) for k, v in env.items())
         assert environ == expected
     assert bundled["fds"] == "0 1 2"
-    assert bundled["SigBlk:"] == bundled["SigIgn:"] == "0000000000000000"
+    # Ignored signals are what runc passed on (SIGINT/SIGQUIT too when the tests run under
+    # nohup or `&`): the comparison above covers them.
+    assert bundled["SigBlk:"] == "0000000000000000"

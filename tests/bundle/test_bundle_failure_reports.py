@@ -4,7 +4,7 @@ shebang are reported as in any other image, though the bundle carries a loader o
 import pytest
 
 from helpers.bundle_runs import JSON, USERS, reports
-from helpers.images import HAS_LOADER, IMAGES, MISSING_LOADER
+from helpers.images import HAS_LOADER, IMAGES
 from helpers.runc_image import PYINIT
 
 CASES = {
@@ -15,9 +15,9 @@ CASES = {
 }
 
 
-def _named(case, image):
+def _named(case, image, programs):
     """What the report must name: the loader the image lacks, the library, the \\r."""
-    return {"missing_loader": MISSING_LOADER[image], "missing_library": "libpyinitgone.so",
+    return {"missing_loader": programs.missing_loader(image), "missing_library": "libpyinitgone.so",
             "crlf_shebang": "/bin/sh\r"}[case]
 
 
@@ -33,8 +33,8 @@ def _cases():
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("user", sorted(USERS))
 @pytest.mark.parametrize("image,case,mode", list(_cases()))
-def test_failure_is_reported_with_the_image_s_names(image_containers, image_roots, image, case,
-                                                    mode, user):
+def test_failure_is_reported_with_the_image_s_names(image_containers, image_roots, programs,
+                                                    image, case, mode, user):
     """`pyinit --check -- TARGET` (and for the loader also `pyinit -- TARGET`) exits with the
     documented code and one JSON report whose cause and names are the image's."""
     target, cause, code = CASES[case]
@@ -44,6 +44,6 @@ def test_failure_is_reported_with_the_image_s_names(image_containers, image_root
     found = [record for record in reports(container.stderr) if record.get("cause") == cause]
     assert found, container.describe()
     values = [str(value) for value in found[0].values()]
-    assert any(_named(case, image) in value for value in values), found[0]
+    assert any(_named(case, image, programs) in value for value in values), found[0]
     # Nothing of the bundle's own runtime (its ld.so, its lib directory) leaks into a verdict.
     assert not any("/opt/pyinit" in value for value in values), found[0]

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from helpers.bundle_runs import JSON, reports
+from helpers.images import loader_of
 from helpers.runc_image import PYINIT
 
 # The musl image has no glibc loader for the venv's interpreter: the host's is bound at this
@@ -17,17 +18,21 @@ ENTRY = "from pyinit.supervisor import launched; launched()"
 PROCESS_FACTS = ("pid",)
 
 
+def host_loader():
+    """The host's glibc loader, as the venv's interpreter names it (PT_INTERP), real path."""
+    return os.path.realpath(loader_of(os.path.realpath(sys.executable)))
+
+
 def venv_argv(image, args):
     """The venv's own pyinit (its interpreter, its site-packages) in IMAGE, running ARGS."""
     if image == "distroless":   # glibc is in the image: the venv's launcher runs as it is
         return [os.path.join(os.path.dirname(sys.executable), "pyinit")] + args
-    loader = os.path.realpath("/lib64/ld-linux-x86-64.so.2")
-    return [HOST_GLIBC + "/" + os.path.basename(loader), "--library-path", HOST_GLIBC,
+    return [HOST_GLIBC + "/" + os.path.basename(host_loader()), "--library-path", HOST_GLIBC,
             sys.executable, "-I", "-c", ENTRY, "--pyinit-state=0:0"] + args
 
 
 def verdict(image_containers, image_roots, image, argv):
-    loader_dir = os.path.dirname(os.path.realpath("/lib64/ld-linux-x86-64.so.2"))
+    loader_dir = os.path.dirname(host_loader())
     container = image_containers.run_image(image_roots[image], argv, env=JSON, host_python=True,
                                            extra_binds=[(loader_dir, HOST_GLIBC)])
     code = container.wait()
@@ -43,7 +48,8 @@ def verdict(image_containers, image_roots, image, argv):
     ("distroless", "/app/foreign", "missing_interpreter"),  # musl program, glibc image
     ("distroless", "/app/needs-gone", "missing_library"),
 ])
-def test_bundle_and_venv_give_the_same_report(image_containers, image_roots, image, target, cause):
+def test_bundle_and_venv_give_the_same_report(image_containers, image_roots, programs, image,
+                                              target, cause):
     """`pyinit --check -- TARGET`: same exit code, same record, field for field."""
     args = ["--check", "--", target]
     bundled = verdict(image_containers, image_roots, image, [PYINIT] + args)
@@ -51,5 +57,4 @@ def test_bundle_and_venv_give_the_same_report(image_containers, image_roots, ima
     assert bundled == venv
     assert bundled[0] == 127 and bundled[1]["cause"] == cause, bundled
     if cause == "missing_interpreter":
-        expected = "/lib64/ld-linux-x86-64.so.2" if image == "musl" else "/lib/ld-musl-x86_64.so.1"
-        assert expected in bundled[1].values(), bundled
+        assert programs.missing_loader(image) in bundled[1].values(), bundled

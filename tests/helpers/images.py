@@ -26,7 +26,6 @@ from helpers import debian
 IMAGES = ("scratch", "busybox", "musl", "distroless")
 # Made in advance: runc would otherwise create them in the (shared) image directory.
 MOUNT_POINTS = ("proc", "dev", "sys", "tmp", "markers", "opt/pyinit", "pyinit", "host-glibc")
-MUSL_LOADER = "/lib/ld-musl-x86_64.so.1"
 BUSYBOX_APPLETS = ("sh", "cat", "ls", "sleep", "env", "true", "kill", "ps", "echo")
 PROBE_SOURCE = Path(__file__).with_name("image_probe.c")
 _LIST_LINE = re.compile(r"^\s*(\S+)\s+=>\s+(/\S+)\s+\(0x[0-9a-f]+\)")
@@ -66,6 +65,31 @@ class Programs:
 
     def path(self, name):
         return self.dir / name
+
+    @property
+    def glibc_loader(self):
+        """The loader glibc programs name (PT_INTERP): /lib64/ld-linux-x86-64.so.2 on x86-64."""
+        return loader_of(self.path("probe-glibc"))
+
+    @property
+    def musl_loader(self):
+        """The loader musl programs name: /lib/ld-musl-x86_64.so.1 on x86-64."""
+        return loader_of(self.path("probe-musl"))
+
+    def missing_loader(self, image):
+        """The loader /app/foreign names, which IMAGE lacks."""
+        return self.musl_loader if image == "distroless" else self.glibc_loader
+
+
+def loader_of(program):
+    """PT_INTERP of an ELF program, read the way pyinit reads it."""
+    from pyinit import elf
+    with open(program, "rb") as handle:
+        fd = handle.fileno()
+        info = elf.kernel_view(fd, os.pread(fd, elf.HEAD_BYTES, 0), os.fstat(fd).st_size)
+    if not info.interp:
+        raise RuntimeError("%s has no PT_INTERP" % program)
+    return info.interp
 
 
 def glibc_files(*programs):
@@ -109,7 +133,7 @@ def build(name, root, programs, extra_files=None):
         _put(root, "/app/probe", programs.path("probe-static"))
         _put(root, "/app/foreign", programs.path("probe-glibc"))
     elif name == "musl":
-        _put(root, MUSL_LOADER, os.path.realpath(MUSL_LOADER))
+        _put(root, programs.musl_loader, os.path.realpath(programs.musl_loader))
         _put(root, "/app/probe", programs.path("probe-musl"))
         _put(root, "/app/foreign", programs.path("probe-glibc"))
         _put(root, "/app/needs-gone", programs.path("needs-gone-musl"))
@@ -132,11 +156,5 @@ def build(name, root, programs, extra_files=None):
     return root
 
 
-# What each image answers for the failure reports: (path, cause, what the report names).
-MISSING_LOADER = {
-    "scratch": "/lib64/ld-linux-x86-64.so.2",
-    "busybox": "/lib64/ld-linux-x86-64.so.2",
-    "musl": "/lib64/ld-linux-x86-64.so.2",
-    "distroless": MUSL_LOADER,
-}
+# The images with a dynamic loader (where a missing library can be what is missing).
 HAS_LOADER = ("musl", "distroless")
