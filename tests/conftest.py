@@ -100,3 +100,6 @@ def default_signal_dispositions():
         except (OSError, ValueError):
             pass   # SIGKILL, SIGSTOP and the C library's reserved signals
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    # glibc's posix_spawn starts the new program with its reserved signals 32 and 33 ignored,
+    # and subprocess uses it from Python 3.13 on: fork/exec gives subjects default dispositions.
+    subprocess._USE_POSIX_SPAWN = False
