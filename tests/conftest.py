@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from helpers import debian, programs
+from helpers import programs
 
 # Environment variables that change pyinit's behaviour: no test inherits them by accident.
 PYINIT_VARIABLES = ("PYINIT_SUBREAPER", "PYINIT_KILL_PROCESS_GROUP", "PYINIT_VERBOSITY",
@@ -76,6 +76,7 @@ def shared_dir(tmp_path):
 def debian_python3():
     """/usr/bin/python3 is the interpreter that checks run as another uid (a pyenv under /root
     is not readable by them) and the sample dynamically linked program of several tests."""
+    from helpers import debian
     debian.ensure_packages("python3")
 
 
