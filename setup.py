@@ -28,7 +28,7 @@ LAUNCHER_SOURCE = os.path.join("launcher", "pyinit.c")
 LAUNCHER_BINARY = os.path.join("build", "launcher", "pyinit")
 PYTHON_VERSION = "%d.%d" % sys.version_info[:2]
 
-PACKAGES_HINT = ("install them: Debian/Ubuntu `apt-get install gcc libc6-dev python3-dev` (or "
+PACKAGES_HINT = ("the packages that provide them: Debian/Ubuntu `apt-get install gcc libc6-dev python3-dev` (or "
                  "build-essential python3-dev); Alpine `apk add build-base python3-dev`; Fedora "
                  "`dnf install gcc glibc-static python3-devel`; or install a pyinit wheel, which "
                  "needs none of them")
