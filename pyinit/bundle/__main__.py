@@ -31,7 +31,7 @@ def _parser():
 
 def main(argv):
     from pyinit.bundle import tree
-    from pyinit.bundle.stdlib import BundleError
+    from pyinit.bundle.stdlib import BundleError, os_error
 
     options = _parser().parse_args(argv)   # exits 2 with one usage line on bad input
 
@@ -45,6 +45,9 @@ def main(argv):
             tree.write_tarball(layout.output, options.tar)
     except BundleError as error:
         log(str(error))
+        return EXIT_FAILED
+    except OSError as error:   # a write into DIR or the tarball failed (disk full, EROFS, ...)
+        log("%s: %s" % (error.filename or options.output, os_error(error)))
         return EXIT_FAILED
     size = tree.disk_usage(layout.output)
     log("wrote %s (%.1f MB on disk) with Python %d.%d from %s"

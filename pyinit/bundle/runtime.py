@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 from pyinit import elf
-from pyinit.bundle.stdlib import BundleError
+from pyinit.bundle.stdlib import BundleError, os_error
 
 # `libfoo.so.1 => /usr/lib/libfoo.so.1 (0x...)`; the vdso and the loader itself have no `=>`.
 _LIST_LINE = re.compile(r"^\s*(\S+)\s+=>\s+(\S.*?)\s+\(0x[0-9a-f]+\)\s*$")
@@ -35,7 +35,7 @@ def elf_info(path):
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as error:
-        raise BundleError("cannot open %s: %s" % (path, os.strerror(error.errno)))
+        raise BundleError("cannot open %s: %s" % (path, os_error(error)))
     try:
         head = os.pread(fd, elf.HEAD_BYTES, 0)
         if not elf.is_elf(head):
@@ -71,7 +71,8 @@ def libraries_needed(loader, objects):
             done = subprocess.run([loader, "--list", path], stdin=subprocess.DEVNULL,
                                   capture_output=True, text=True, timeout=60)
         except (OSError, subprocess.TimeoutExpired) as error:
-            raise BundleError("`%s --list %s` failed: %s" % (loader, path, error))
+            raise BundleError("`%s --list %s` failed: %s" % (loader, path, os_error(error)
+                                                          if isinstance(error, OSError) else error))
         if done.returncode != 0:
             raise BundleError("`%s --list %s` exited %d: %s"
                               % (loader, path, done.returncode, done.stderr.strip()[-500:]))

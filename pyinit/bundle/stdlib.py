@@ -2,12 +2,12 @@
 
 The choice is made from the code, not from a list kept by hand, so that a new import in
 pyinit is carried into the next bundle without anyone remembering to:
-- every import statement of pyinit's own package and of psutil, at any depth (pyinit imports
-  lazily inside functions: a failure report or --doctor imports what a normal start never
-  does);
-- then, for each standard-library module reached, the imports it makes at module level (an
-  import inside a stdlib function serves a feature pyinit does not use; the few that pyinit's
-  paths do reach are in LAZY_IMPORTS, found by running every path from a bundle);
+- every import statement of pyinit's own package, at any depth (pyinit imports lazily inside
+  functions: a failure report or --doctor imports what a normal start never does);
+- psutil's Linux modules, and for them and each standard-library module reached, the imports
+  made at module level (an import inside a stdlib function serves a feature pyinit does not
+  use; the few that pyinit's paths do reach are in LAZY_IMPORTS, found by running every path
+  from a bundle: tests/bundle/test_bundle_every_path_runs.py);
 - what the interpreter imports on its own before any code runs (asked of the interpreter
   itself: it differs from 3.9 to 3.13), and the whole `encodings` package, because the codec
   CPython needs at start depends on the locale of the image it runs in.
@@ -38,6 +38,18 @@ LAZY_IMPORTS = (
     "_bootlocale",      # 3.9: io.open() in text mode asks it for the locale's encoding
     "_strptime",        # time.strptime, datetime.strptime (psutil's boot time parsing)
 )
+
+
+class BundleError(Exception):
+    """The bundle cannot be made; the message names what and where."""
+
+
+def os_error(error):
+    """An OSError as its errno name and text: `ENOSPC (No space left on device)`."""
+    import errno
+    if not error.errno:
+        return str(error)
+    return "%s (%s)" % (errno.errorcode.get(error.errno, str(error.errno)), os.strerror(error.errno))
 
 
 class Module:
@@ -78,10 +90,6 @@ def startup_modules(python):
         raise BundleError("%s -I -S could not list its start-up modules: %s"
                           % (python, done.stderr.strip()[-500:]))
     return done.stdout.split()
-
-
-class BundleError(Exception):
-    """The bundle cannot be made; the message names what and where."""
 
 
 class Finder:
@@ -158,8 +166,11 @@ def _read_tree(module):
     try:
         with open(module.path, "rb") as source:
             return ast.parse(source.read(), module.path)
-    except (OSError, SyntaxError, ValueError) as error:
-        raise BundleError("cannot read %s (module %s): %s" % (module.path, module.name, error))
+    except OSError as error:
+        raise BundleError("cannot read %s (module %s): %s" % (module.path, module.name,
+                                                            os_error(error)))
+    except (SyntaxError, ValueError) as error:
+        raise BundleError("cannot parse %s (module %s): %s" % (module.path, module.name, error))
 
 
 def _package_members(finder, package):

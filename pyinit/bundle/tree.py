@@ -14,7 +14,7 @@ import sys
 import sysconfig
 
 from pyinit.bundle import runtime, stdlib
-from pyinit.bundle.stdlib import BundleError
+from pyinit.bundle.stdlib import BundleError, os_error
 
 FILE_MODE = 0o644
 EXEC_MODE = 0o755
@@ -68,8 +68,11 @@ def _prepare_output(output):
     if os.path.lexists(output):
         if not os.path.isdir(output) or os.listdir(output):
             raise BundleError("%s already exists and is not an empty directory" % output)
-    os.makedirs(output, mode=EXEC_MODE, exist_ok=True)
-    os.chmod(output, EXEC_MODE)
+    try:
+        os.makedirs(output, mode=EXEC_MODE, exist_ok=True)
+        os.chmod(output, EXEC_MODE)
+    except OSError as error:
+        raise BundleError("cannot create %s: %s" % (output, os_error(error)))
 
 
 def _makedirs(path):
@@ -81,8 +84,7 @@ def _copy(source, destination, mode):
     try:
         shutil.copyfile(source, destination)
     except OSError as error:
-        raise BundleError("cannot copy %s to %s: %s" % (source, destination,
-                                                       error.strerror or error))
+        raise BundleError("cannot copy %s to %s: %s" % (source, destination, os_error(error)))
     os.chmod(destination, mode)
 
 
@@ -197,4 +199,4 @@ def write_tarball(output, tarball):
         with tarfile.open(tarball, "w:gz") as archive:
             archive.add(output, arcname=name, filter=owned_by_root)
     except OSError as error:
-        raise BundleError("cannot write %s: %s" % (tarball, error.strerror or error))
+        raise BundleError("cannot write %s: %s" % (tarball, os_error(error)))

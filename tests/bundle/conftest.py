@@ -33,7 +33,8 @@ def runc(tmp_path_factory):
 
 def build_bundle(output, tarball=None):
     """`python -m pyinit.bundle` of the venv running the tests: the tree under test."""
-    command = [sys.executable, "-m", "pyinit.bundle", "--output", str(output)]
+    # -I: the installed pyinit, not the source tree in the working directory.
+    command = [sys.executable, "-I", "-m", "pyinit.bundle", "--output", str(output)]
     if tarball:
         command += ["--tar", str(tarball)]
     return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,

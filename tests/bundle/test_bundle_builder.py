@@ -88,7 +88,7 @@ def test_moved_bundle_still_runs(pyinit_bundle, tmp_path):
 def test_refuses_a_non_empty_output_in_one_line(tmp_path):
     """An output directory that holds something: exit 1 and one line naming it, no traceback."""
     (tmp_path / "something").write_text("keep me")
-    done = subprocess.run([sys.executable, "-m", "pyinit.bundle", "--output", str(tmp_path)],
+    done = subprocess.run([sys.executable, "-I", "-m", "pyinit.bundle", "--output", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and str(tmp_path) in done.stderr, done.stderr
@@ -98,6 +98,6 @@ def test_refuses_a_non_empty_output_in_one_line(tmp_path):
 @pytest.mark.timeout(60)
 def test_bad_usage_exits_2():
     """No --output: argparse's usage line and exit 2."""
-    done = subprocess.run([sys.executable, "-m", "pyinit.bundle"], capture_output=True,
+    done = subprocess.run([sys.executable, "-I", "-m", "pyinit.bundle"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "--output" in done.stderr and "Traceback" not in done.stderr
