@@ -155,6 +155,22 @@ def build(output, launcher=None, strip=True, log=None):
 
     _prepare_output(output)
     layout = Layout(output)
+    try:
+        _write(layout, launcher, loader, python, modules, stdlib_dirs, third_party_dirs,
+               strip_tool)
+    except BaseException:
+        # No half-made bundle is left behind to be copied into an image by mistake.
+        for entry in os.listdir(output):
+            path = os.path.join(output, entry)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        raise
+    return layout
+
+
+def _write(layout, launcher, loader, python, modules, stdlib_dirs, third_party_dirs, strip_tool):
     _copy(launcher, layout.launcher, EXEC_MODE)
     _copy(loader, layout.loader, EXEC_MODE)
     elves = [(python, layout.python)]
@@ -173,7 +189,23 @@ def build(output, launcher=None, strip=True, log=None):
         _copy(source, destination, EXEC_MODE)
         if strip_tool:
             runtime.strip_debug(strip_tool, destination)
-    return layout
+    _smoke_test(layout)
+
+
+def _smoke_test(layout):
+    """Run DIR/bin/pyinit --version: the launcher must take the bundle's runtime and import
+    pyinit from it (a launcher built for another Python version would not)."""
+    import subprocess
+    from pyinit import __version__
+    try:
+        done = subprocess.run([layout.launcher, "--version"], env={}, stdin=subprocess.DEVNULL,
+                              capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise BundleError("%s --version could not run: %s" % (layout.launcher, error))
+    if done.returncode != 0 or done.stdout.strip() != "pyinit %s" % __version__:
+        raise BundleError("%s --version exited %d (%s): the launcher does not run this bundle"
+                          % (layout.launcher, done.returncode,
+                             " ".join((done.stderr or done.stdout).split())[-300:]))
 
 
 def disk_usage(path):

@@ -1,6 +1,7 @@
 """`python -m pyinit.bundle`: what it writes, how big, its tarball, and its refusals."""
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -93,6 +94,19 @@ def test_refuses_a_non_empty_output_in_one_line(tmp_path):
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and str(tmp_path) in done.stderr, done.stderr
     assert (tmp_path / "something").read_text() == "keep me"
+
+
+@pytest.mark.timeout(120)
+def test_a_launcher_that_does_not_run_the_bundle_is_refused(tmp_path):
+    """--launcher naming a program that is not this installation's launcher: the built bundle
+    fails its `bin/pyinit --version` check, exit 1 with one line, and nothing is left in DIR."""
+    output = tmp_path / "bundle"
+    done = subprocess.run([sys.executable, "-I", "-m", "pyinit.bundle", "--output", str(output),
+                           "--launcher", shutil.which("true")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "does not run this bundle" in done.stderr, done.stderr
+    assert os.listdir(output) == []
 
 
 @pytest.mark.timeout(60)
