@@ -140,7 +140,7 @@ cdef extern from *:
         uint64_t t_ns;             /* CLOCK_MONOTONIC */
         uint32_t kind;
         int32_t a, b, c, d;
-        uint32_t reserved;
+        uint32_t seq;              /* (index + 1) mod 2^32 once complete; 0 while written */
     };
     struct pyinit_ring {           /* 64-byte header, then the slots */
         char magic[8];
@@ -194,9 +194,13 @@ cdef extern from *:
             return;
         n = ring->written;
         slot = &ring->events[n % PYINIT_RING_SLOTS];
+        /* A reader copying this slot meanwhile sees seq 0 or another index: it drops it. */
+        __atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
         slot->t_ns = pyinit_now_ns();
         slot->kind = (uint32_t)kind;
         slot->a = (int32_t)a; slot->b = (int32_t)b; slot->c = (int32_t)c; slot->d = (int32_t)d;
+        __atomic_store_n(&slot->seq, (uint32_t)(n + 1), __ATOMIC_RELEASE);
         /* Publish after the slot is complete: a reader trusts slots below `written`. */
         __atomic_store_n(&ring->written, n + 1, __ATOMIC_RELEASE);
     }

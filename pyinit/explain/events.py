@@ -57,13 +57,50 @@ def _recorder_fd(pid):
         raise Unreadable("cannot read %s: EACCES (pid %d runs as another user, or this process "
                          "may not inspect it: the same uid, or CAP_SYS_PTRACE, is needed)"
                          % (directory, pid)) from None
+    denied = 0
     for entry in entries:
         try:
             if os.readlink(os.path.join(directory, entry)).startswith(MEMFD_NAME):
                 return os.path.join(directory, entry)
-        except OSError:
+        except (PermissionError, OSError) as error:
+            denied += isinstance(error, PermissionError)
             continue
+    if entries and denied == len(entries):
+        raise Unreadable("cannot read the links in %s: EACCES (%s)" % (directory, _why_denied(pid)))
     return None
+
+
+# Capability numbers (linux/capability.h), for saying which ones the reader lacks.
+_CAPS = ("chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid",
+         "setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast",
+         "net_admin", "net_raw", "ipc_lock", "ipc_owner", "sys_module", "sys_rawio",
+         "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
+         "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write",
+         "audit_control", "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+         "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore")
+
+
+def _permitted(pid):
+    try:
+        with open("/proc/%s/status" % pid) as f:
+            for line in f:
+                if line.startswith("CapPrm:"):
+                    return int(line.split()[1], 16)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _why_denied(pid):
+    """The kernel lets a process inspect another of the same uid only when it holds every
+    capability the other holds (or CAP_SYS_PTRACE): say which ones are missing."""
+    mine, theirs = _permitted("self"), _permitted(pid)
+    if mine is not None and theirs is not None and theirs & ~mine:
+        missing = [_CAPS[n] if n < len(_CAPS) else str(n) for n in range(64) if (theirs & ~mine) >> n & 1]
+        return ("pid %d holds capabilities this process lacks: %s; run it with the same "
+                "capabilities (docker exec and kubectl exec do), or with CAP_SYS_PTRACE"
+                % (pid, ", ".join("CAP_" + name.upper() for name in missing)))
+    return "pid %d runs as another user, or is not dumpable: the same uid, or CAP_SYS_PTRACE, is needed" % pid
 
 
 def _comm(pid):
@@ -129,8 +166,12 @@ def read(pid=None):
     finally:
         os.close(fd)
     events = []
-    for index in range(max(0, written_after + 1 - slots), written):
-        events.append(_EVENT.unpack_from(data, (index % slots) * slot_size)[:6])
+    # Slots below `written` were complete when it was read; one that pyinit rewrote while it
+    # was copied carries another sequence number (or 0) and is left out.
+    for index in range(max(0, written_after - slots), written):
+        event = _EVENT.unpack_from(data, (index % slots) * slot_size)
+        if event[6] == (index + 1) & 0xFFFFFFFF:
+            events.append(event[:6])
     return pid, events
 
 
