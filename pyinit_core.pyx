@@ -127,6 +127,7 @@ cdef extern from *:
 cdef extern from *:
     """
     #include <errno.h>
+    #include <fcntl.h>
     #include <stddef.h>
     #include <stdint.h>
     #include <string.h>
@@ -163,6 +164,14 @@ cdef extern from *:
         void *map;
         if (fd < 0)
             return -errno;
+        if (fd <= 2) {
+            /* Started with a standard stream closed: keep that number free, as it was. */
+            int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            close(fd);
+            if (moved < 0)
+                return -errno;
+            fd = moved;
+        }
         if (ftruncate(fd, sizeof(struct pyinit_ring)) != 0) {
             int err = errno;
             close(fd);

@@ -159,3 +159,17 @@ def test_another_uid_is_refused_in_one_line(pyinit, shared_dir):
                           % (python, reader))
     assert result.returncode == 3, result
     assert "another user" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.timeout(60)
+def test_recorder_keeps_closed_standard_streams_free(pyinit):
+    """Started with fds 0 and 1 closed, the memfd does not take their numbers."""
+    script = "exec %s -s -- sh -c 'ls -l /proc/$PPID/fd >&2' 0<&- 1>&-" % pyinit
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=30)
+    numbers = {}
+    for line in result.stderr.splitlines():
+        left, arrow, target = line.partition(" -> ")
+        if arrow:
+            numbers[left.split()[-1]] = target
+    assert "0" not in numbers and "1" not in numbers, result.stderr
+    assert any(target.startswith("/memfd:pyinit-events") for target in numbers.values()), result.stderr
