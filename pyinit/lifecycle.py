@@ -16,19 +16,13 @@ import os
 import time
 
 import pyinit_core as core
-from pyinit.explain import events as recorder
+
+# Flight recorder kinds (the table is pyinit.explain.events', the reader's; it is not imported
+# here, as a start must not pay for the reader's modules).
+KIND_TIMEOUT, KIND_STOP_STALLED, KIND_EXIT, KIND_GRACE_KILL = 7, 8, 9, 10
 
 SIGTERM, SIGKILL = 15, 9
 EXIT_TIMEOUT = 124   # as timeout(1)
-
-
-class Ending:
-    """How the wait ended: the child's raw status and what pyinit did to end it."""
-
-    __slots__ = ("status", "timed_out", "grace_killed")
-
-    def __init__(self, status, timed_out, grace_killed):
-        self.status, self.timed_out, self.grace_killed = status, timed_out, grace_killed
 
 
 def _kill(target, sig):
@@ -39,17 +33,22 @@ def _kill(target, sig):
     return 0
 
 
-def supervise(config, pid, rewrite, job_control, pid1, say, tracer, command):
-    """Run core.supervise through its deadlines; returns an Ending."""
+def supervise(config, pid, rewrite, job_control, pid1, say, tracer, command, started, woke=0):
+    """Run core.supervise through its deadlines; returns (raw status, --timeout's seconds or
+    None, whether pyinit's own SIGKILL ended it). `woke`: what a first core.supervise() the
+    caller made returned (WOKE_STOP_STALLED), or 0 to begin here."""
     stall_ns = int(config.stop_report_after * 1e9)
     grace_ns = int(config.grace * 1e9)
-    wake_at = core.monotonic_ns() + int(config.timeout * 1e9) if config.timeout else 0
+    wake_at = started + int(config.timeout * 1e9) if config.timeout else 0
     timed_out = None
     grace_killed = False
     while True:
-        status = core.supervise(pid, config.pgroup, rewrite, job_control, wake_at, stall_ns)
+        if woke:
+            status, woke = woke, 0
+        else:
+            status = core.supervise(pid, config.pgroup, rewrite, job_control, wake_at, stall_ns)
         if status >= 0:
-            return Ending(status, timed_out, grace_killed)
+            return status, timed_out, grace_killed
         if status == core.WOKE_STOP_STALLED:
             _report_stall(pid, rewrite, command, say)
             continue
@@ -63,7 +62,7 @@ def supervise(config, pid, rewrite, job_control, pid1, say, tracer, command):
         target = -pid if config.pgroup else pid
         err = core.signal_namespace(SIGKILL) if pid1 else _kill(target, SIGKILL)
         grace_killed = True
-        core.record(recorder.KIND["grace_kill"], -1 if pid1 else target, SIGKILL,
+        core.record(KIND_GRACE_KILL, -1 if pid1 else target, SIGKILL,
                     grace_ns // 1_000_000, err)
         if tracer is not None:
             tracer("shutdown", SIGKILL, 0, 0, 0)
@@ -74,7 +73,7 @@ def _stop_for_timeout(config, pid, rewrite, stall_ns, say, tracer):
     sent = rewrite[SIGTERM]
     target = -pid if config.pgroup else pid
     err = _kill(target, sent) if sent else 0
-    core.record(recorder.KIND["timeout"], int(config.timeout * 1000), pid, sent, err)
+    core.record(KIND_TIMEOUT, int(config.timeout * 1000), pid, sent, err)
     core.arm_stop_watchdog(SIGTERM, stall_ns)
     record = {"event": "timeout", "t": round(time.monotonic(), 6), "timeout_s": config.timeout,
               "pid": pid, "signal": "SIGTERM", "target": target,
@@ -96,31 +95,28 @@ def _name(sig):
 
 
 def _report_stall(pid, rewrite, command, say):
-    from pyinit.explain import watchdog
+    from pyinit.explain import events as recorder, watchdog
     received, forwarded_ns = core.stop_request()
     sent = rewrite[received]
     record = watchdog.stalled_record(pid, received, sent, forwarded_ns, core.monotonic_ns(),
                                      command[0] if command else None)
     cause = record.get("cause", "unknown")
-    core.record(recorder.KIND["stop_stalled"], received, pid,
+    core.record(KIND_STOP_STALLED, received, pid,
                 recorder.STALL_CAUSES.index(cause) if cause in recorder.STALL_CAUSES else 0,
                 int(record["waited_s"] * 1000))
     say(record)
 
 
-def exit_record(config, pid, ending, code, lived_ns, oom_before):
-    """The `exit` record, or None when there is nothing to explain (exit 0, no -v)."""
-    status = ending.status
-    if code == 0 and status & 0x7F == 0 and not config.verbosity and ending.timed_out is None:
-        return None
-    from pyinit.explain import exit_reason, oom
+def exit_record(config, pid, status, timed_out, grace_killed, code, lived_ns, oom_before):
+    """The `exit` record (pyinit.explain.exit_reason)."""
+    from pyinit.explain import events as recorder, exit_reason, oom
     verdict, facts = None, {}
     if oom_before is not None:
         verdict, facts = oom.compare(oom_before, oom.snapshot())
     record = exit_reason.explain(config.command, pid, status, code, lived_ns,
-                                 grace_killed=ending.grace_killed, timed_out=ending.timed_out,
+                                 grace_killed=grace_killed, timed_out=timed_out,
                                  oom_verdict=verdict, oom_facts=facts)
-    core.record(recorder.KIND["exit"], code, recorder.REASONS.index(record["reason"]), status, 0)
+    core.record(KIND_EXIT, code, recorder.REASONS.index(record["reason"]), status, 0)
     return record
 
 

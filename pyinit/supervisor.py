@@ -213,16 +213,14 @@ def run(config, fmt, child_mask, child_ignored):
     core.record(5, pid, 0, 0, 0)
     if tracer is not None:
         tracer.spawned(pid)
-    from pyinit import lifecycle
     from pyinit.explain import oom
-    oom_before = oom.snapshot()
+    oom_before = oom.snapshot()   # the "before" of the OOM check (see pyinit.explain.exit_reason)
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
         rewrite[received] = sent
-    ending = lifecycle.supervise(config, pid, rewrite, take_terminal and not pid1, pid1, say,
-                                 tracer, config.command)
-    status = ending.status
+    status, timed_out, grace_killed = _supervise(config, pid, rewrite, take_terminal and not pid1,
+                                                 pid1, say, tracer, started)
     if take_terminal:
         core.give_terminal_back(pid)
     code = exit_code_of(status)
@@ -239,19 +237,37 @@ def run(config, fmt, child_mask, child_ignored):
     shut_down_leftovers(config.grace, pid1, tracer, say)
     if code in config.remap_exit:
         code = 0
-    if ending.timed_out is not None:
-        code = lifecycle.EXIT_TIMEOUT
-    explained = lifecycle.exit_record(config, pid, ending, code, lived_ns, oom_before)
-    if explained is not None and (tracer is None or not tracer.verbosity):
-        _write(explained, fmt)
+    explained = None
+    if timed_out is not None or code != 0 or status & 0x7F or config.verbosity:
+        from pyinit import lifecycle
+        if timed_out is not None:
+            code = lifecycle.EXIT_TIMEOUT
+        explained = lifecycle.exit_record(config, pid, status, timed_out, grace_killed, code,
+                                          lived_ns, oom_before)
+        if tracer is None or not tracer.verbosity:
+            _write(explained, fmt)
     return _exit(tracer, code, config, explained, say)
+
+
+def _supervise(config, pid, rewrite, job_control, pid1, say, tracer, started):
+    """(raw status, timed out, grace killed). Without --timeout and with no stalled stop, one
+    core.supervise() is all: the deadlines are pyinit.lifecycle's, imported only for them."""
+    woke = 0
+    if not config.timeout:
+        woke = core.supervise(pid, config.pgroup, rewrite, job_control, 0,
+                              int(config.stop_report_after * 1e9))
+        if woke >= 0:
+            return woke, None, False
+    from pyinit import lifecycle
+    return lifecycle.supervise(config, pid, rewrite, job_control, pid1, say, tracer,
+                               config.command, started, woke)
 
 
 def _exit(tracer, code, config=None, final=None, say=None):
     """The last steps of every run: the trace's exit record, then the termination log."""
     if tracer is not None:
         tracer.exit(code, final if final is not None and final.get("event") == "exit" else None)
-    if config is not None:
+    if config is not None and final is not None:
         from pyinit import lifecycle
         lifecycle.finish(config, final, say)
     return code

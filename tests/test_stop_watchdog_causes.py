@@ -6,7 +6,7 @@ import time
 import pytest
 
 from helpers.lifecycle import CHILDREN, Records
-from helpers.pid1 import Namespace
+from helpers.pid1 import Namespace, children, wait_for
 from helpers.recorder import LineReader
 
 REPORT_AFTER = 1.0
@@ -19,11 +19,13 @@ def stalled_record(pyinit, child, extra=()):
     args = ["--report-format", "json", "--stop-report-after", str(REPORT_AFTER)] + list(extra)
     with Namespace(pyinit, args + ["--"] + CHILDREN[child]) as ns:
         LineReader(ns.proc.stdout).read_until(lambda line: line == "ready", 30)
+        pid = ns.child_pid()
         if child == "stopped":
-            from helpers.pid1 import wait_for
-            pid = ns.child_pid()
             wait_for(lambda: open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] == "T",
                      20, "the child to stop itself")
+        if child == "shell_wrapper":
+            # A TERM before the shell forked its foreground command runs the trap at once.
+            wait_for(lambda: children(pid), 20, "the shell to start its foreground command")
         records = Records(ns.proc.stderr)
         ns.kill(15)
         record = records.wait_for("stop_stalled", DEADLINE)

@@ -55,6 +55,11 @@ def test_runc_kill_term_to_a_shell_wrapper_is_explained(containers):
     container = containers.run(sh(script), env={"PYINIT_STOP_REPORT_AFTER": "1",
                                                 "PYINIT_REPORT_FORMAT": "json"})
     container.wait_for_marker("ready")
+    # A TERM before the shell forked `sleep` would run its trap at once: wait for the sleep.
+    end = time.monotonic() + DEFAULT_DEADLINE
+    while len(container.runc.host_pids(container.id)) < 3:
+        assert time.monotonic() < end, container.describe()
+        time.sleep(0.05)
     container.kill("TERM")
     end = time.monotonic() + DEFAULT_DEADLINE
     while '"stop_stalled"' not in container.stderr:
