@@ -214,7 +214,7 @@ def run(config, fmt, child_mask, child_ignored):
     if tracer is not None:
         tracer.spawned(pid)
     from pyinit.explain import oom
-    oom_before = oom.snapshot()   # the "before" of the OOM check (see pyinit.explain.exit_reason)
+    oom_before = oom.snapshot(with_limit=False)   # the "before" of the OOM check (see pyinit.explain.exit_reason)
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():

@@ -25,8 +25,12 @@ class Snapshot:
 
 
 def _read(path):
-    with open(path, "rb") as f:
-        return f.read().decode("ascii", "replace")
+    # os.open/os.read: no file object to build, on a path taken at every start.
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        return os.read(fd, 65536).decode("ascii", "replace")
+    finally:
+        os.close(fd)
 
 
 def _keyed(text):
@@ -69,6 +73,18 @@ def _directory(mount_root, mount_point, path):
 def locate():
     """(version, directory) of pyinit's memory cgroup, or raise OSError/LookupError saying why."""
     cgroups = _own_cgroups()
+    # The usual layouts first, without reading mountinfo (this runs on every start): the
+    # directory named by /proc/self/cgroup under the usual mount point. Inside a container
+    # whose cgroup mount is rooted at its own cgroup, that path does not exist there, and
+    # mountinfo tells where it is.
+    if "memory" in cgroups:
+        usual = os.path.join("/sys/fs/cgroup/memory", cgroups["memory"].lstrip("/"))
+        if os.path.exists(os.path.join(usual, "memory.oom_control")):
+            return 1, usual
+    elif "" in cgroups:
+        usual = os.path.join("/sys/fs/cgroup", cgroups[""].lstrip("/"))
+        if os.path.exists(os.path.join(usual, "memory.events")):
+            return 2, usual
     mounts = list(_mounts())
     if "memory" in cgroups:
         for root, point, fstype, options in mounts:
@@ -88,20 +104,26 @@ def locate():
     raise LookupError("/proc/self/cgroup names no memory cgroup")
 
 
-def snapshot():
-    """The OOM counters now (a Snapshot; .error says why when they cannot be read)."""
+def snapshot(with_limit=True):
+    """The OOM counters now (a Snapshot; .error says why when they cannot be read). The limit
+    is read only when asked: the "before" of a run does not need it."""
     try:
         version, directory = locate()
+        limit = None
         if version == 2:
             events = _keyed(_read(os.path.join(directory, "memory.events")))
-            limit = _read(os.path.join(directory, "memory.max")).strip()
-            return Snapshot(2, directory, events.get("oom_kill"), events.get("max"),
-                            None if limit == "max" else int(limit))
+            if with_limit:
+                limit = _read(os.path.join(directory, "memory.max")).strip()
+                limit = None if limit == "max" else int(limit)
+            return Snapshot(2, directory, events.get("oom_kill"), events.get("max"), limit)
         control = _keyed(_read(os.path.join(directory, "memory.oom_control")))
-        failcnt = int(_read(os.path.join(directory, "memory.failcnt")))
-        limit = int(_read(os.path.join(directory, "memory.limit_in_bytes")))
-        return Snapshot(1, directory, control.get("oom_kill"), failcnt,
-                        None if limit >= _V1_LIMIT_UNLIMITED else limit)
+        failcnt = None
+        if "oom_kill" not in control or with_limit:
+            failcnt = int(_read(os.path.join(directory, "memory.failcnt")))
+        if with_limit:
+            limit = int(_read(os.path.join(directory, "memory.limit_in_bytes")))
+            limit = None if limit >= _V1_LIMIT_UNLIMITED else limit
+        return Snapshot(1, directory, control.get("oom_kill"), failcnt, limit)
     except OSError as error:
         import errno
         return Snapshot(error=("cannot read %s: %s (%s)" % (
