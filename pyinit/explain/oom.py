@@ -67,7 +67,7 @@ def _mounts():
 def _directory(mount_root, mount_point, path):
     if mount_root != "/" and (path == mount_root or path.startswith(mount_root + "/")):
         path = path[len(mount_root):]
-    return os.path.join(mount_point, path.lstrip("/"))
+    return os.path.join(mount_point, path.lstrip("/")).rstrip("/") or "/"
 
 
 def locate():
@@ -78,14 +78,19 @@ def locate():
     # whose cgroup mount is rooted at its own cgroup, that path does not exist there, and
     # mountinfo tells where it is.
     if "memory" in cgroups:
-        usual = os.path.join("/sys/fs/cgroup/memory", cgroups["memory"].lstrip("/"))
+        usual = os.path.join("/sys/fs/cgroup/memory", cgroups["memory"].lstrip("/")).rstrip("/")
         if os.path.exists(os.path.join(usual, "memory.oom_control")):
             return 1, usual
     elif "" in cgroups:
-        usual = os.path.join("/sys/fs/cgroup", cgroups[""].lstrip("/"))
+        usual = os.path.join("/sys/fs/cgroup", cgroups[""].lstrip("/")).rstrip("/")
         if os.path.exists(os.path.join(usual, "memory.events")):
             return 2, usual
-    mounts = list(_mounts())
+    # Later lines of mountinfo are mounted on top of earlier ones at the same point.
+    mounts, seen = [], set()
+    for mount in reversed(list(_mounts())):
+        if mount[1] not in seen:
+            seen.add(mount[1])
+            mounts.append(mount)
     if "memory" in cgroups:
         for root, point, fstype, options in mounts:
             if fstype == "cgroup" and "memory" in options:
