@@ -52,3 +52,20 @@ def test_child_that_exits_on_term_gets_no_record(pyinit):
     assert code == 143, err
     assert records_of(err, "stop_stalled") == [], err
     assert records_of(err, "exit")[0]["reason"] == "signaled", err
+
+
+@pytest.mark.timeout(60)
+def test_after_its_report_the_watchdog_leaves_no_timer(pyinit):
+    """Once stop_stalled is written, pyinit sleeps without a timeout again: no wakeups."""
+    from test_idle import wakeups_and_cpu
+    with Namespace(pyinit, ["--report-format", "json", "--stop-report-after", "0.5", "--"]
+                   + CHILDREN["ignored"]) as ns:
+        LineReader(ns.proc.stdout).read_until(lambda line: line == "ready", 30)
+        records = Records(ns.proc.stderr)
+        ns.kill(15)
+        records.wait_for("stop_stalled", 15)
+        time.sleep(0.3)
+        before = wakeups_and_cpu(ns.init_pid)
+        time.sleep(2)
+        after = wakeups_and_cpu(ns.init_pid)
+    assert after == before
