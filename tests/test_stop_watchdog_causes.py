@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from helpers import programs
 from helpers.lifecycle import CHILDREN, Records
 from helpers.pid1 import Namespace, children, wait_for
 from helpers.recorder import LineReader
@@ -15,11 +16,14 @@ REPORT_AFTER = 1.0
 DEADLINE = REPORT_AFTER + 15
 
 
-def stalled_record(pyinit, child, extra=()):
+def stalled_record(pyinit, child, extra=(), command=None):
     args = ["--report-format", "json", "--stop-report-after", str(REPORT_AFTER)] + list(extra)
-    with Namespace(pyinit, args + ["--"] + CHILDREN[child]) as ns:
+    with Namespace(pyinit, args + ["--"] + (command or CHILDREN[child])) as ns:
         LineReader(ns.proc.stdout).read_until(lambda line: line == "ready", 30)
         pid = ns.child_pid()
+        if child == "uninterruptible":
+            wait_for(lambda: open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] == "D",
+                     20, "the child to sleep in vfork")
         if child == "stopped":
             wait_for(lambda: open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] == "T",
                      20, "the child to stop itself")
@@ -74,3 +78,13 @@ def test_only_one_record_per_stop(pyinit):
         _, _, err = ns.wait()
     assert err.count(b'"stop_stalled"') == 0   # nothing after the first one, which was read
     assert [r["event"] for r in records.all()].count("stop_stalled") == 1
+
+
+@pytest.mark.timeout(90)
+def test_uninterruptible_sleep_names_where_it_waits(pyinit, build_dir):
+    """A child asleep in the kernel (state D, a vfork parent): cause uninterruptible, wchan."""
+    waiter = programs.compile_program("vfork_waiter", build_dir)
+    record = stalled_record(pyinit, "uninterruptible", command=[waiter])
+    assert record["cause"] == "uninterruptible", record
+    assert record["state"].startswith("D"), record
+    assert record.get("wchan") and record["wchan"] in record["hint"], record
