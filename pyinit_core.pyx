@@ -229,6 +229,10 @@ cdef enum EventKind:
     EV_REAP = 2
 
 EVENT_NAMES = ("signal", "forward", "reap")
+# Kinds the Python side puts into the flight recorder (record()); the reader's table of all
+# kinds is pyinit.explain.events.KINDS.
+KIND_CHILD_EXIT, KIND_SHUTDOWN, KIND_SPAWN = 3, 4, 5
+KIND_TIMEOUT, KIND_STOP_STALLED, KIND_EXIT, KIND_GRACE_KILL = 7, 8, 9, 10
 
 # What supervise() returns instead of a wait status (never negative) when it wakes for a
 # deadline rather than for the child's exit: the caller acts and calls it again.

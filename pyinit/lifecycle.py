@@ -17,10 +17,6 @@ import time
 
 import pyinit_core as core
 
-# Flight recorder kinds (the table is pyinit.explain.events', the reader's; it is not imported
-# here, as a start must not pay for the reader's modules).
-KIND_TIMEOUT, KIND_STOP_STALLED, KIND_EXIT, KIND_GRACE_KILL = 7, 8, 9, 10
-
 SIGTERM, SIGKILL = 15, 9
 EXIT_TIMEOUT = 124   # as timeout(1)
 
@@ -62,7 +58,7 @@ def supervise(config, pid, rewrite, job_control, pid1, say, tracer, command, sta
         target = -pid if config.pgroup else pid
         err = core.signal_namespace(SIGKILL) if pid1 else _kill(target, SIGKILL)
         grace_killed = True
-        core.record(KIND_GRACE_KILL, -1 if pid1 else target, SIGKILL,
+        core.record(core.KIND_GRACE_KILL, -1 if pid1 else target, SIGKILL,
                     grace_ns // 1_000_000, err)
         if tracer is not None:
             tracer("shutdown", SIGKILL, 0, 0, 0)
@@ -73,7 +69,7 @@ def _stop_for_timeout(config, pid, rewrite, stall_ns, say, tracer):
     sent = rewrite[SIGTERM]
     target = -pid if config.pgroup else pid
     err = _kill(target, sent) if sent else 0
-    core.record(KIND_TIMEOUT, int(config.timeout * 1000), pid, sent, err)
+    core.record(core.KIND_TIMEOUT, int(config.timeout * 1000), pid, sent, err)
     core.arm_stop_watchdog(SIGTERM, stall_ns)
     record = {"event": "timeout", "t": round(time.monotonic(), 6), "timeout_s": config.timeout,
               "pid": pid, "signal": "SIGTERM", "target": target,
@@ -101,7 +97,7 @@ def _report_stall(pid, rewrite, command, say):
     record = watchdog.stalled_record(pid, received, sent, forwarded_ns, core.monotonic_ns(),
                                      command[0] if command else None)
     cause = record.get("cause", "unknown")
-    core.record(KIND_STOP_STALLED, received, pid,
+    core.record(core.KIND_STOP_STALLED, received, pid,
                 recorder.STALL_CAUSES.index(cause) if cause in recorder.STALL_CAUSES else 0,
                 int(record["waited_s"] * 1000))
     say(record)
@@ -116,7 +112,7 @@ def exit_record(config, pid, status, timed_out, grace_killed, code, lived_ns, oo
     record = exit_reason.explain(config.command, pid, status, code, lived_ns,
                                  grace_killed=grace_killed, timed_out=timed_out,
                                  oom_verdict=verdict, oom_facts=facts)
-    core.record(KIND_EXIT, code, recorder.REASONS.index(record["reason"]), status, 0)
+    core.record(core.KIND_EXIT, code, recorder.REASONS.index(record["reason"]), status, 0)
     return record
 
 

@@ -210,11 +210,12 @@ def run(config, fmt, child_mask, child_ignored):
         say(record)
         return _exit(tracer, preflight.exit_code_for(record), config, record, say)
     started = core.monotonic_ns()
-    core.record(5, pid, 0, 0, 0)
+    core.record(core.KIND_SPAWN, pid, 0, 0, 0)
     if tracer is not None:
         tracer.spawned(pid)
+    # The "before" of the OOM check (pyinit.explain.exit_reason compares it with the "after").
     from pyinit.explain import oom
-    oom_before = oom.snapshot(with_limit=False)   # the "before" of the OOM check (see pyinit.explain.exit_reason)
+    oom_before = oom.snapshot(with_limit=False)
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
@@ -225,7 +226,7 @@ def run(config, fmt, child_mask, child_ignored):
         core.give_terminal_back(pid)
     code = exit_code_of(status)
     lived_ns = core.monotonic_ns() - started
-    core.record(3, pid, status, 0, 0)
+    core.record(core.KIND_CHILD_EXIT, pid, status, 0, 0)
     if tracer is not None:
         tracer("child_exit", pid, status, 0, 0)
 
@@ -316,14 +317,14 @@ def shut_down_leftovers(grace, pid1, tracer, say):
         signal_all = leftovers.signal_descendants
 
     grace_ms = int(grace * 1000)
-    core.record(4, SIGTERM, 0, grace_ms, 0)
+    core.record(core.KIND_SHUTDOWN, SIGTERM, 0, grace_ms, 0)
     if tracer is not None:
         tracer("shutdown", SIGTERM, 0, grace_ms, 0)
     signal_all(SIGTERM)
     signal_all(SIGCONT)   # a stopped process cannot act on SIGTERM until it runs again
     if core.drain(grace_ms, pid1):
         return
-    core.record(4, SIGKILL, 0, 0, 0)
+    core.record(core.KIND_SHUTDOWN, SIGKILL, 0, 0, 0)
     if tracer is not None:
         tracer("shutdown", SIGKILL, 0, 0, 0)
     deadline = core.monotonic_ns() + KILL_REAP_MS * 1_000_000

@@ -177,10 +177,9 @@ def test_recorder_keeps_closed_standard_streams_free(pyinit):
     assert len(memfds) == 1 and int(memfds[0]) > 2, result.stderr
 
 
-def test_lifecycle_kinds_match_the_readers_table():
-    """The kinds pyinit.lifecycle records under are the ones the reader decodes."""
-    from pyinit import lifecycle
+def test_recorded_kinds_match_the_readers_table():
+    """The kinds the core exports for record() are the ones the reader decodes."""
+    import pyinit_core as core
     from pyinit.explain import events
-    assert [lifecycle.KIND_TIMEOUT, lifecycle.KIND_STOP_STALLED, lifecycle.KIND_EXIT,
-            lifecycle.KIND_GRACE_KILL] == [events.KIND[name] for name in
-                                           ("timeout", "stop_stalled", "exit", "grace_kill")]
+    for name in ("child_exit", "shutdown", "spawn", "timeout", "stop_stalled", "exit", "grace_kill"):
+        assert getattr(core, "KIND_" + name.upper()) == events.KIND[name], name
