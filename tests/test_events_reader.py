@@ -183,3 +183,14 @@ def test_recorded_kinds_match_the_readers_table():
     from pyinit.explain import events
     for name in ("child_exit", "shutdown", "spawn", "timeout", "stop_stalled", "exit", "grace_kill"):
         assert getattr(core, "KIND_" + name.upper()) == events.KIND[name], name
+
+
+@pytest.mark.timeout(60)
+def test_without_proc_the_line_says_so(pyinit):
+    """/proc unmounted: one line saying the recorder is found through /proc, exit 3."""
+    script = "umount -l /proc && exec %s --events" % pyinit
+    result = subprocess.run(["unshare", "--mount", "--pid", "--fork", "sh", "-c", script],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 3, result
+    assert result.stderr.strip() == ("pyinit: --events: /proc is not mounted: the recorder is "
+                                     "found through /proc/PID/fd"), result.stderr
