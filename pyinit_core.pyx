@@ -120,6 +120,106 @@ cdef extern from *:
     int pyinit_is_ignored(int sig) nogil
     int pyinit_sigqueue(pid_t pid, int sig, const siginfo_t *received) nogil
 
+# The flight recorder: a fixed ring of events in a memfd that pyinit maps read-write and
+# `pyinit --events` maps read-only through /proc/PID/fd (see pyinit/explain/events.py, which
+# holds the reader's copy of this layout). Writing one event is a clock read and 32 bytes: no
+# Python, no allocation, no system call beyond the vDSO clock.
+cdef extern from *:
+    """
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <stddef.h>
+    #include <stdint.h>
+    #include <string.h>
+    #include <time.h>
+    #include <sys/mman.h>
+    #include <sys/syscall.h>
+    #define PYINIT_RING_MAGIC "PYINITEV"
+    #define PYINIT_RING_VERSION 1
+    #define PYINIT_RING_SLOTS 1024
+    struct pyinit_event {          /* 32 bytes */
+        uint64_t t_ns;             /* CLOCK_MONOTONIC */
+        uint32_t kind;
+        int32_t a, b, c, d;
+        uint32_t seq;              /* (index + 1) mod 2^32 once complete; 0 while written */
+    };
+    struct pyinit_ring {           /* 64-byte header, then the slots */
+        char magic[8];
+        uint32_t version, slots, slot_size, header_size;
+        uint64_t written;          /* events ever written; slot = written % slots */
+        uint64_t created_ns;
+        int32_t pid;               /* pyinit's pid in its own namespace */
+        uint32_t reserved[5];
+        struct pyinit_event events[PYINIT_RING_SLOTS];
+    };
+    static struct pyinit_ring *pyinit_ring = NULL;
+    static uint64_t pyinit_now_ns(void) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    }
+    /* Returns the memfd (kept open: it is how a reader finds the ring) or -errno. */
+    static int pyinit_ring_open(int pid) {
+        int fd = (int)syscall(SYS_memfd_create, "pyinit-events", 1u /* MFD_CLOEXEC */);
+        void *map;
+        if (fd < 0)
+            return -errno;
+        if (fd <= 2) {
+            /* Started with a standard stream closed: keep that number free, as it was. */
+            int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            close(fd);
+            if (moved < 0)
+                return -errno;
+            fd = moved;
+        }
+        if (ftruncate(fd, sizeof(struct pyinit_ring)) != 0) {
+            int err = errno;
+            close(fd);
+            return -err;
+        }
+        map = mmap(NULL, sizeof(struct pyinit_ring), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED) {
+            int err = errno;
+            close(fd);
+            return -err;
+        }
+        pyinit_ring = (struct pyinit_ring *)map;
+        pyinit_ring->version = PYINIT_RING_VERSION;
+        pyinit_ring->slots = PYINIT_RING_SLOTS;
+        pyinit_ring->slot_size = sizeof(struct pyinit_event);
+        pyinit_ring->header_size = offsetof(struct pyinit_ring, events);
+        pyinit_ring->created_ns = pyinit_now_ns();
+        pyinit_ring->pid = pid;
+        /* The magic last: a reader that sees it sees a complete header. */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        memcpy(pyinit_ring->magic, PYINIT_RING_MAGIC, 8);
+        return fd;
+    }
+    static void pyinit_ring_record(int kind, long a, long b, long c, long d) {
+        struct pyinit_ring *ring = pyinit_ring;
+        struct pyinit_event *slot;
+        uint64_t n;
+        if (ring == NULL)
+            return;
+        n = ring->written;
+        slot = &ring->events[n % PYINIT_RING_SLOTS];
+        /* A reader copying this slot meanwhile sees seq 0 or another index: it drops it. */
+        __atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        slot->t_ns = pyinit_now_ns();
+        slot->kind = (uint32_t)kind;
+        slot->a = (int32_t)a; slot->b = (int32_t)b; slot->c = (int32_t)c; slot->d = (int32_t)d;
+        __atomic_store_n(&slot->seq, (uint32_t)(n + 1), __ATOMIC_RELEASE);
+        /* Publish after the slot is complete: a reader trusts slots below `written`. */
+        __atomic_store_n(&ring->written, n + 1, __ATOMIC_RELEASE);
+    }
+    static int pyinit_ring_size(void) { return (int)sizeof(struct pyinit_ring); }
+    """
+    int pyinit_ring_open(int pid) nogil
+    void pyinit_ring_record(int kind, long a, long b, long c, long d) nogil
+    int pyinit_ring_size() nogil
+    uint64_t pyinit_now_ns() nogil
+
 cdef enum:
     MAX_SIGNAL = 64
 
@@ -129,6 +229,24 @@ cdef enum EventKind:
     EV_REAP = 2
 
 EVENT_NAMES = ("signal", "forward", "reap")
+# Kinds the Python side puts into the flight recorder (record()); the reader's table of all
+# kinds is pyinit.explain.events.KINDS.
+KIND_CHILD_EXIT, KIND_SHUTDOWN, KIND_SPAWN = 3, 4, 5
+KIND_TIMEOUT, KIND_STOP_STALLED, KIND_EXIT, KIND_GRACE_KILL = 7, 8, 9, 10
+
+# What supervise() returns instead of a wait status (never negative) when it wakes for a
+# deadline rather than for the child's exit: the caller acts and calls it again.
+cdef enum Woke:
+    WOKE_FOR_DEADLINE = -1        # the wake_at_ns the caller gave (--timeout, end of --grace)
+    WOKE_FOR_STOP_STALLED = -2    # a stop request was forwarded --stop-report-after ago
+
+WOKE_DEADLINE = <int>WOKE_FOR_DEADLINE
+WOKE_STOP_STALLED = <int>WOKE_FOR_STOP_STALLED
+
+# The stop watchdog's state lives across calls of supervise(): one report per run.
+cdef int64_t _stall_at_ns = 0     # 0: not armed; -1: reported (never again); else when
+cdef int _stop_signal = 0         # the stop request that armed it (as received)
+cdef int64_t _stop_forwarded_ns = 0
 
 # Stages of the child's single error path, written to the error pipe with errno.
 cdef enum Stage:
@@ -174,6 +292,28 @@ cdef void emit(int kind, long a, long b, long c, long d) noexcept nogil:
         except BaseException:
             # A tracing bug must never take the init down with it.
             pass
+
+
+cdef inline void note(int kind, long a, long b, long c, long d) noexcept nogil:
+    # Every event goes to the flight recorder; to the Python sink only when one is installed.
+    pyinit_ring_record(kind, a, b, c, d)
+    if _events:
+        emit(kind, a, b, c, d)
+
+
+def open_recorder():
+    """Create the flight recorder's memfd and map it; returns the fd, or -errno (the run
+    goes on without a recorder: it is a diagnosis, not a reason to refuse a start)."""
+    return pyinit_ring_open(getpid())
+
+
+def record(int kind, long a, long b, long c, long d):
+    """Put one event the Python side produced (spawn, exit, timeout, ...) into the recorder."""
+    pyinit_ring_record(kind, a, b, c, d)
+
+
+def recorder_size():
+    return pyinit_ring_size()
 
 
 def set_event_sink(sink):
@@ -428,8 +568,7 @@ cdef void reap_zombies(Supervisor *s) noexcept nogil:
         if pid == s.child:
             s.child_status = status
             s.child_done = True
-        if _events:
-            emit(EV_REAP, pid, status, pid == s.child, 0)
+        note(EV_REAP, pid, status, pid == s.child, 0)
 
 
 cdef void follow_a_stopped_child(Supervisor *s) noexcept nogil:
@@ -460,11 +599,47 @@ cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil
                 err = errno
         elif kill(target, sent) != 0:
             err = errno
-    if _events:
-        emit(EV_FORWARD, sig, sent, target, err)
+    note(EV_FORWARD, sig, sent, target, err)
 
 
-def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
+# Stop requests: receiving one of these (whatever --rewrite turns it into) starts the stop
+# watchdog. Not HUP or USR1: programs take those as "reload" and rightly keep running.
+cdef uint64_t STOP_REQUESTS = sigbit(SIGTERM) | sigbit(2) | sigbit(3)
+
+
+def arm_stop_watchdog(int sig, int64_t after_ns):
+    """Start the stop watchdog for a stop request pyinit sent itself (--timeout's SIGTERM),
+    unless it already runs or has reported. after_ns 0: the watchdog is off."""
+    global _stall_at_ns, _stop_signal, _stop_forwarded_ns
+    if after_ns > 0 and _stall_at_ns == 0:
+        _stop_signal = sig
+        _stop_forwarded_ns = <int64_t>pyinit_now_ns()
+        _stall_at_ns = _stop_forwarded_ns + after_ns
+
+
+def stop_request():
+    """(signal as received, monotonic ns it was forwarded) of the stop request that armed the
+    watchdog, or (0, 0)."""
+    return _stop_signal, _stop_forwarded_ns
+
+
+cdef inline void watch_stop_request(int sig, int64_t stall_after_ns) noexcept nogil:
+    global _stall_at_ns, _stop_signal, _stop_forwarded_ns
+    if stall_after_ns > 0 and _stall_at_ns == 0 and (sigbit(sig) & STOP_REQUESTS):
+        _stop_signal = sig
+        _stop_forwarded_ns = <int64_t>pyinit_now_ns()
+        _stall_at_ns = _stop_forwarded_ns + stall_after_ns
+
+
+cdef inline int64_t next_wakeup(int64_t wake_at_ns) noexcept nogil:
+    # The earliest deadline, or 0 for none: with none, the wait has no timeout at all.
+    if _stall_at_ns > 0 and (wake_at_ns <= 0 or _stall_at_ns < wake_at_ns):
+        return _stall_at_ns
+    return wake_at_ns if wake_at_ns > 0 else 0
+
+
+def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
+              int64_t wake_at_ns=0, int64_t stall_after_ns=0):
     """Forward signals to the child and reap zombies until the child exits.
 
     Sleeps in rt_sigtimedwait() with no timeout: an idle init costs no wakeup. `rewrite` is a
@@ -472,10 +647,19 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
     the child leads its own group and holds our terminal, and pyinit is not a namespace's
     PID 1: stop when the child stops (see follow_a_stopped_child). Returns the child's raw
     wait status.
+
+    Two deadlines can end the wait early: wake_at_ns (monotonic; 0 none), returning
+    WOKE_DEADLINE, and the stop watchdog, armed when a stop request (TERM, INT, QUIT) is
+    forwarded with stall_after_ns > 0, returning WOKE_STOP_STALLED once, that long after.
+    Only then does the wait carry a timeout.
     """
+    global _stall_at_ns
     cdef Supervisor s
     cdef siginfo_t info
     cdef int sig, i
+    cdef int woke = 0
+    cdef int64_t wake, now
+    cdef timespec left
     cdef pid_t self_pid = getpid()
     memset(&s, 0, sizeof(s))
     s.child = child
@@ -488,20 +672,34 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
 
     with nogil:
         while not s.child_done:
-            sig = pyinit_sigtimedwait(&s.waitset, &info, NULL)
+            wake = next_wakeup(wake_at_ns)
+            if wake == 0:
+                sig = pyinit_sigtimedwait(&s.waitset, &info, NULL)
+            else:
+                now = <int64_t>pyinit_now_ns()
+                if now >= wake:
+                    if _stall_at_ns > 0 and now >= _stall_at_ns:
+                        _stall_at_ns = -1
+                        woke = WOKE_FOR_STOP_STALLED
+                    else:
+                        woke = WOKE_FOR_DEADLINE
+                    break
+                left.tv_sec = (wake - now) // 1000000000
+                left.tv_nsec = (wake - now) % 1000000000
+                sig = pyinit_sigtimedwait(&s.waitset, &info, &left)
             if sig < 0:
-                continue   # EINTR: a SIGSTOP/SIGCONT of pyinit itself
+                continue   # EAGAIN: a deadline; EINTR: a SIGSTOP/SIGCONT of pyinit itself
             if sent_by_ourselves(&info, self_pid):
                 continue
-            if _events:
-                emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
+            note(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
             if sig == SIGCHLD:
                 if s.job_control:
                     follow_a_stopped_child(&s)
                 reap_zombies(&s)
             else:
                 forward_signal(&s, sig, &info)
-    return s.child_status
+                watch_stop_request(sig, stall_after_ns)
+    return woke if woke != 0 else s.child_status
 
 
 def drain(long timeout_ms, bint whole_namespace=False):
@@ -536,8 +734,7 @@ def drain(long timeout_ms, bint whole_namespace=False):
                 if pid < 0 and errno == EINTR:
                     continue
                 if pid > 0:
-                    if _events:
-                        emit(EV_REAP, pid, status, 0, 0)
+                    note(EV_REAP, pid, status, 0, 0)
                     continue
                 break
             others_left = False
@@ -562,8 +759,8 @@ def drain(long timeout_ms, bint whole_namespace=False):
                 sig = pyinit_sigtimedwait(&waitset, &info, &left)
             else:
                 sig = pyinit_sigtimedwait(&waitset, &info, NULL)
-            if sig > 0 and _events and not sent_by_ourselves(&info, self_pid):
-                emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
+            if sig > 0 and not sent_by_ourselves(&info, self_pid):
+                note(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
     return none_left
 
 
