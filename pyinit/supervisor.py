@@ -153,6 +153,9 @@ def _write(record, fmt):
 
 def run(config, fmt, child_mask, child_ignored):
     core.reset_sigchld()
+    # Never the OOM killer's first pick where the kernel allows it; the child gets the
+    # original score back (pyinit_core.spawn).
+    core.lower_oom_score_adj()
     pid1 = os.getpid() == 1
     if config.pdeathsig:
         core.set_parent_death_signal(config.pdeathsig)
@@ -205,6 +208,9 @@ def run(config, fmt, child_mask, child_ignored):
     started = core.monotonic_ns()
     if tracer is not None:
         tracer.spawned(pid)
+    else:
+        # Nothing calls into Python until the child exits: what start-up used can go.
+        core.release_startup_memory()
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
