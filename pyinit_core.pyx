@@ -384,38 +384,84 @@ cdef extern from *:
     long pyinit_drop_file_pages(int pagemap, unsigned long start, unsigned long end) nogil
 
 
-# The read-only file mappings whose pages the next wait drops (release_startup_memory).
+cdef extern from *:
+    """
+    #include <signal.h>
+    #include <sys/wait.h>
+    #include <termios.h>
+    #include <time.h>
+    #include <unistd.h>
+    #include <errno.h>
+    /* Where the C library functions the wait loop calls live: their pages stay mapped. */
+    static int pyinit_loop_libc_functions(unsigned long *out, int size) {
+        unsigned long functions[] = {
+            (unsigned long)&syscall, (unsigned long)&kill, (unsigned long)&waitpid,
+            (unsigned long)&waitid, (unsigned long)&getpid, (unsigned long)&getuid,
+            (unsigned long)&getpgrp, (unsigned long)&tcgetpgrp, (unsigned long)&tcsetpgrp,
+            (unsigned long)&clock_gettime, (unsigned long)&read, (unsigned long)&write,
+            (unsigned long)&close, (unsigned long)&__errno_location,
+        };
+        int n = (int)(sizeof functions / sizeof functions[0]);
+        for (int i = 0; i < n && i < size; i++)
+            out[i] = functions[i];
+        return n < size ? n : size;
+    }
+    """
+    int pyinit_loop_libc_functions(unsigned long *out, int size) nogil
+
+# The ranges of read-only file mappings whose pages the next wait drops.
 cdef enum:
-    MAX_DROPPED_MAPPINGS = 128
-cdef unsigned long _drop_start[MAX_DROPPED_MAPPINGS]
-cdef unsigned long _drop_end[MAX_DROPPED_MAPPINGS]
+    MAX_DROPPED_RANGES = 256
+    LOOP_LIBC_FUNCTIONS = 32
+    KEPT_AROUND_FUNCTION = 8192   # the function's page and the next: a body may cross one
+cdef unsigned long _drop_start[MAX_DROPPED_RANGES]
+cdef unsigned long _drop_end[MAX_DROPPED_RANGES]
 cdef int _drop_count = 0
 cdef long _dropped_pages = 0
+
+
+def _without(start, end, holes):
+    """[start, end) minus the sorted, disjoint [low, high) ranges in holes."""
+    pieces = []
+    for low, high in holes:
+        if high <= start or low >= end:
+            continue
+        if low > start:
+            pieces.append((start, low))
+        start = max(start, high)
+    if start < end:
+        pieces.append((start, end))
+    return pieces
 
 
 def release_startup_memory(exclude=()):
     """Give back what start-up needed and the wait loop never touches; once, after spawn.
 
     malloc_trim returns the C heap's free pages now. The clean file pages of read-only
-    mappings (the interpreter, libpython, extension modules) are unmapped when supervise()
-    starts to wait, after the last Python ran: they leave pyinit's RSS, which is what the
-    OOM killer ranks, and stay in the page cache, so that touching them again is a minor
-    fault. Kept mapped: what the loop runs (this module, the C library, the dynamic loader)
-    and the files in `exclude` (bytes paths). Python's pages come back when Python runs
-    again (an event sink, the child's exit): call it only when nothing calls into Python
-    from the loop. Returns how many mappings will be dropped.
+    mappings (the interpreter, libpython, extension modules, the C library) are unmapped
+    when supervise() starts to wait, after the last Python ran: they leave pyinit's RSS,
+    which is what the OOM killer ranks, and stay in the page cache, so that touching them
+    again is a minor fault. Kept mapped: this module and the dynamic loader whole, the
+    pages of the C library functions the loop calls, and the files in `exclude` (bytes
+    paths). Python's pages come back when Python runs again (an event sink, the child's
+    exit): call it only when nothing calls into Python from the loop. Returns how many
+    ranges the wait will drop.
     """
     global _drop_count
-    cdef unsigned long start, end
+    cdef unsigned long functions[LOOP_LIBC_FUNCTIONS]
+    cdef int count, i
+    cdef unsigned long own = <unsigned long><void *>exec_child
     pyinit_malloc_trim()
-    loop_addresses = (<unsigned long><void *>exec_child, <unsigned long><void *>kill,
-                      <unsigned long><void *>waitpid, <unsigned long><void *>read)
+    count = pyinit_loop_libc_functions(functions, LOOP_LIBC_FUNCTIONS)
+    holes = sorted({(functions[i] & ~<unsigned long>4095,
+                     (functions[i] & ~<unsigned long>4095) + KEPT_AROUND_FUNCTION)
+                    for i in range(count)})
     try:
         with open("/proc/self/maps", "rb") as maps:
             lines = maps.read().splitlines()
     except OSError:
         return 0
-    candidates = []
+    mappings = []
     keep = set(exclude)
     for line in lines:
         fields = line.split(None, 5)
@@ -424,17 +470,20 @@ def release_startup_memory(exclude=()):
         low, _, high = fields[0].partition(b"-")
         start, end = int(low, 16), int(high, 16)
         path = fields[5]
-        if any(start <= address < end for address in loop_addresses) or \
-                path.rpartition(b"/")[2].startswith(b"ld-"):
-            keep.add(path)
+        name = path.rpartition(b"/")[2]
+        if start <= own < end or name.startswith((b"ld-", b"ld.so")):
+            keep.add(path)   # the loop's own code; the loader binds its calls lazily
         elif b"w" not in fields[1]:
-            candidates.append((start, end, path))
+            mappings.append((start, end, path))
+    ranges = []
+    for start, end, path in mappings:
+        if path not in keep:
+            ranges += _without(start, end, holes)
     _drop_count = 0
-    for start, end, path in candidates:
-        if path not in keep and _drop_count < MAX_DROPPED_MAPPINGS:
-            _drop_start[_drop_count] = start
-            _drop_end[_drop_count] = end
-            _drop_count += 1
+    for start, end in ranges[:MAX_DROPPED_RANGES]:
+        _drop_start[_drop_count] = start
+        _drop_end[_drop_count] = end
+        _drop_count += 1
     return _drop_count
 
 
