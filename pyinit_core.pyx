@@ -387,13 +387,23 @@ cdef extern from *:
 cdef extern from *:
     """
     #include <signal.h>
+    #include <stdlib.h>
+    #include <string.h>
     #include <sys/wait.h>
     #include <termios.h>
     #include <time.h>
     #include <unistd.h>
     #include <errno.h>
-    /* Where the C library functions the wait loop calls live: their pages stay mapped. */
-    static int pyinit_loop_libc_functions(unsigned long *out, int size) {
+    #define PYINIT_MAX_KEPT_FILES 16
+    #define PYINIT_KEPT_AROUND_FUNCTION 8192  /* a function's page and the next: bodies cross */
+
+    /* The file mappings (read-only, not kept) whose pages may go, minus the pages of the C
+     * library functions the wait loop calls, as [start, end) ranges into out_start/out_end.
+     * Kept whole: every mapping of the file holding `own` (this module) and of the dynamic
+     * loader (ld-*, ld.so). Done in C: through Python's io and str.split the same took
+     * 0.1 ms of every start. Returns the number of ranges, or -errno. */
+    static int pyinit_plan_drop(unsigned long own, unsigned long *out_start,
+                                unsigned long *out_end, int size) {
         unsigned long functions[] = {
             (unsigned long)&syscall, (unsigned long)&kill, (unsigned long)&waitpid,
             (unsigned long)&waitid, (unsigned long)&getpid, (unsigned long)&getuid,
@@ -401,89 +411,134 @@ cdef extern from *:
             (unsigned long)&clock_gettime, (unsigned long)&read, (unsigned long)&write,
             (unsigned long)&close, (unsigned long)&__errno_location,
         };
-        int n = (int)(sizeof functions / sizeof functions[0]);
-        for (int i = 0; i < n && i < size; i++)
-            out[i] = functions[i];
-        return n < size ? n : size;
+        int n_functions = (int)(sizeof functions / sizeof functions[0]);
+        unsigned long kept_inode[PYINIT_MAX_KEPT_FILES];
+        int n_kept = 0, count = 0;
+        size_t capacity = 65536, used = 0;
+        char *text = malloc(capacity);
+        int fd;
+        if (!text)
+            return -ENOMEM;
+        fd = pyinit_open("/proc/self/maps", O_RDONLY);
+        if (fd < 0) {
+            int err = errno;
+            free(text);
+            return -err;
+        }
+        for (;;) {
+            ssize_t got;
+            if (used == capacity - 1) {
+                char *bigger = realloc(text, capacity * 2);
+                if (!bigger)
+                    break;
+                text = bigger;
+                capacity *= 2;
+            }
+            got = read(fd, text + used, capacity - 1 - used);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                break;
+            used += (size_t)got;
+        }
+        close(fd);
+        text[used] = '\\0';
+
+        /* Two passes over the lines: which files are kept, then what goes. */
+        for (int pass = 0; pass < 2; pass++) {
+            char *line = text;
+            while (*line) {
+                char *next = strchr(line, '\\n');
+                unsigned long start, end, inode;
+                char *path, *perms, *field = line;
+                if (next)
+                    *next = '\\0';
+                /* start-end perms offset dev inode path */
+                start = strtoul(field, &field, 16);
+                end = strtoul(field + 1, &field, 16);
+                perms = field + 1;
+                for (int skip = 0; skip < 3 && field; skip++)
+                    field = strchr(field + 1, ' ');
+                inode = field ? strtoul(field, &field, 10) : 0;
+                while (field && *field == ' ')
+                    field++;
+                if (field && *field == '/' && strlen(perms) > 4) {
+                    path = field;
+                    const char *name = strrchr(path, '/') + 1;
+                    int kept = 0;
+                    if (pass == 0) {
+                        if ((own >= start && own < end) || strncmp(name, "ld-", 3) == 0 ||
+                            strncmp(name, "ld.so", 5) == 0) {
+                            if (n_kept < PYINIT_MAX_KEPT_FILES)
+                                kept_inode[n_kept++] = inode;
+                        }
+                    } else {
+                        for (int k = 0; k < n_kept; k++)
+                            kept |= kept_inode[k] == inode;
+                        if (!kept && perms[1] != 'w') {
+                            /* [start, end) minus the kept pages around each function */
+                            unsigned long at = start;
+                            while (at < end && count < size) {
+                                unsigned long hole_low = end, hole_high = end;
+                                for (int f = 0; f < n_functions; f++) {
+                                    unsigned long low = functions[f] & ~4095UL;
+                                    unsigned long high = low + PYINIT_KEPT_AROUND_FUNCTION;
+                                    if (high > at && low < hole_low) {
+                                        hole_low = low < at ? at : low;
+                                        hole_high = high;
+                                    }
+                                }
+                                if (hole_low > at) {
+                                    out_start[count] = at;
+                                    out_end[count] = hole_low < end ? hole_low : end;
+                                    count++;
+                                }
+                                at = hole_high;
+                            }
+                        }
+                    }
+                }
+                if (next)
+                    *next = '\\n';
+                else
+                    break;
+                line = next + 1;
+            }
+        }
+        free(text);
+        return count;
     }
     """
-    int pyinit_loop_libc_functions(unsigned long *out, int size) nogil
+    int pyinit_plan_drop(unsigned long own, unsigned long *out_start, unsigned long *out_end,
+                         int size) nogil
 
 # The ranges of read-only file mappings whose pages the next wait drops.
 cdef enum:
     MAX_DROPPED_RANGES = 256
-    LOOP_LIBC_FUNCTIONS = 32
-    KEPT_AROUND_FUNCTION = 8192   # the function's page and the next: a body may cross one
 cdef unsigned long _drop_start[MAX_DROPPED_RANGES]
 cdef unsigned long _drop_end[MAX_DROPPED_RANGES]
 cdef int _drop_count = 0
 cdef long _dropped_pages = 0
 
 
-def _without(start, end, holes):
-    """[start, end) minus the sorted, disjoint [low, high) ranges in holes."""
-    pieces = []
-    for low, high in holes:
-        if high <= start or low >= end:
-            continue
-        if low > start:
-            pieces.append((start, low))
-        start = max(start, high)
-    if start < end:
-        pieces.append((start, end))
-    return pieces
-
-
-def release_startup_memory(exclude=()):
+def release_startup_memory():
     """Give back what start-up needed and the wait loop never touches; once, after spawn.
 
     malloc_trim returns the C heap's free pages now. The clean file pages of read-only
     mappings (the interpreter, libpython, extension modules, the C library) are unmapped
     when supervise() starts to wait, after the last Python ran: they leave pyinit's RSS,
     which is what the OOM killer ranks, and stay in the page cache, so that touching them
-    again is a minor fault. Kept mapped: this module and the dynamic loader whole, the
-    pages of the C library functions the loop calls, and the files in `exclude` (bytes
-    paths). Python's pages come back when Python runs again (an event sink, the child's
-    exit): call it only when nothing calls into Python from the loop. Returns how many
-    ranges the wait will drop.
+    again is a minor fault. Kept mapped: this module and the dynamic loader whole, and the
+    pages of the C library functions the loop calls. Python's pages come back when Python
+    runs again (an event sink, the child's exit): call it only when nothing calls into
+    Python from the loop. Returns how many ranges the wait will drop (0: /proc unreadable).
     """
     global _drop_count
-    cdef unsigned long functions[LOOP_LIBC_FUNCTIONS]
-    cdef int count, i
-    cdef unsigned long own = <unsigned long><void *>exec_child
+    cdef int count
     pyinit_malloc_trim()
-    count = pyinit_loop_libc_functions(functions, LOOP_LIBC_FUNCTIONS)
-    holes = sorted({(functions[i] & ~<unsigned long>4095,
-                     (functions[i] & ~<unsigned long>4095) + KEPT_AROUND_FUNCTION)
-                    for i in range(count)})
-    try:
-        with open("/proc/self/maps", "rb") as maps:
-            lines = maps.read().splitlines()
-    except OSError:
-        return 0
-    mappings = []
-    keep = set(exclude)
-    for line in lines:
-        fields = line.split(None, 5)
-        if len(fields) < 6 or not fields[5].startswith(b"/"):
-            continue   # anonymous, [heap], [stack], [vdso]: no file pages
-        low, _, high = fields[0].partition(b"-")
-        start, end = int(low, 16), int(high, 16)
-        path = fields[5]
-        name = path.rpartition(b"/")[2]
-        if start <= own < end or name.startswith((b"ld-", b"ld.so")):
-            keep.add(path)   # the loop's own code; the loader binds its calls lazily
-        elif b"w" not in fields[1]:
-            mappings.append((start, end, path))
-    ranges = []
-    for start, end, path in mappings:
-        if path not in keep:
-            ranges += _without(start, end, holes)
-    _drop_count = 0
-    for start, end in ranges[:MAX_DROPPED_RANGES]:
-        _drop_start[_drop_count] = start
-        _drop_end[_drop_count] = end
-        _drop_count += 1
+    count = pyinit_plan_drop(<unsigned long><void *>exec_child, _drop_start, _drop_end,
+                             MAX_DROPPED_RANGES)
+    _drop_count = count if count > 0 else 0
     return _drop_count
 
 
