@@ -79,5 +79,7 @@ def test_verbose_pyinit_keeps_its_pages(pyinit):
         print("RssFile: pyinit -v %d kB, bare interpreter %d kB" % (idle, bare))
         assert idle > bare * 3 // 4
     finally:
+        for child in children(proc.pid):   # SIGKILL to pyinit alone would leave `sleep` behind
+            os.kill(child, signal.SIGKILL)
         proc.kill()
         proc.wait()
