@@ -5,7 +5,7 @@ only decides and reports. Diagnostics (preflight's deep checks, --doctor, tracin
 imported only when they are needed.
 """
 
-import os
+from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_os
 import sys
 
 import pyinit_core as core
@@ -106,7 +106,7 @@ def _main(args, inherited):
         child_mask, child_ignored = inherited
 
     try:
-        config = cli.parse(args, os.environ)
+        config = cli.parse(args, os.environ_text())
     except cli.Exit as done:
         _print(sys.stdout, done.text)
         _finish(0)
@@ -133,7 +133,7 @@ def _main(args, inherited):
 
 def check_only(config, fmt):
     from pyinit import preflight
-    record = preflight.check(config.command, os.environ, deep=True)
+    record = preflight.check(config.command, os.environ_text(), deep=True)
     if record is None:
         return 0
     _write(record, fmt)
@@ -157,6 +157,9 @@ def _write(record, fmt):
 
 def run(config, fmt, child_mask, child_ignored):
     core.reset_sigchld()
+    # Never the OOM killer's first pick where the kernel allows it; the child gets the
+    # original score back (pyinit_core.spawn).
+    core.lower_oom_score_adj()
     pid1 = os.getpid() == 1
     # The flight recorder (pyinit --events); without one (no memfd_create) the run goes on.
     core.open_recorder()
@@ -185,7 +188,7 @@ def run(config, fmt, child_mask, child_ignored):
              "hint": "run it as PID 1 of a PID namespace, or pass -s (PYINIT_SUBREAPER=1)"})
 
     from pyinit import preflight
-    env = os.environ
+    env = os.environ_text()
     failure, resolved = preflight.preflight(config.command, env, warn=say)
     if failure is not None:
         say(failure)
@@ -216,6 +219,9 @@ def run(config, fmt, child_mask, child_ignored):
     # The "before" of the OOM check (pyinit.explain.exit_reason compares it with the "after").
     from pyinit.explain import oom
     oom_before = oom.snapshot(with_limit=False)
+    if tracer is None:
+        # Nothing calls into Python until the child exits: what start-up used can go.
+        core.release_startup_memory()
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():

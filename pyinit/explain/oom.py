@@ -9,7 +9,7 @@ root is the container's cgroup, not the hierarchy's root.
 A counter that cannot be read is never guessed: the snapshot says why instead.
 """
 
-import os
+from pyinit import lazy_os as os   # no `import os` on the start path (see lazy_os)
 
 _V1_LIMIT_UNLIMITED = 1 << 62   # v1 prints ~2^63 rounded to pages for "no limit"
 
@@ -31,6 +31,19 @@ def _read(path):
         return os.read(fd, 65536).decode("ascii", "replace")
     finally:
         os.close(fd)
+
+
+def _join(directory, name):
+    # os.path.join without importing os.path: this module runs on every start.
+    return directory.rstrip("/") + "/" + name.lstrip("/")
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+    except OSError:
+        return False
+    return True
 
 
 def _keyed(text):
@@ -67,7 +80,7 @@ def _mounts():
 def _directory(mount_root, mount_point, path):
     if mount_root != "/" and (path == mount_root or path.startswith(mount_root + "/")):
         path = path[len(mount_root):]
-    return os.path.join(mount_point, path.lstrip("/")).rstrip("/") or "/"
+    return _join(mount_point, path.lstrip("/")).rstrip("/") or "/"
 
 
 def locate():
@@ -78,12 +91,12 @@ def locate():
     # whose cgroup mount is rooted at its own cgroup, that path does not exist there, and
     # mountinfo tells where it is.
     if "memory" in cgroups:
-        usual = os.path.join("/sys/fs/cgroup/memory", cgroups["memory"].lstrip("/")).rstrip("/")
-        if os.path.exists(os.path.join(usual, "memory.oom_control")):
+        usual = _join("/sys/fs/cgroup/memory", cgroups["memory"].lstrip("/")).rstrip("/")
+        if _exists(_join(usual, "memory.oom_control")):
             return 1, usual
     elif "" in cgroups:
-        usual = os.path.join("/sys/fs/cgroup", cgroups[""].lstrip("/")).rstrip("/")
-        if os.path.exists(os.path.join(usual, "memory.events")):
+        usual = _join("/sys/fs/cgroup", cgroups[""].lstrip("/")).rstrip("/")
+        if _exists(_join(usual, "memory.events")):
             return 2, usual
     # Later lines of mountinfo are mounted on top of earlier ones at the same point.
     mounts, seen = [], set()
@@ -101,7 +114,7 @@ def locate():
         for root, point, fstype, _ in mounts:
             if fstype == "cgroup2":
                 directory = _directory(root, point, cgroups[""])
-                if os.path.exists(os.path.join(directory, "memory.events")):
+                if _exists(_join(directory, "memory.events")):
                     return 2, directory
                 raise LookupError("%s has no memory.events: the memory controller is not "
                                   "enabled for this cgroup" % directory)
@@ -116,17 +129,17 @@ def snapshot(with_limit=True):
         version, directory = locate()
         limit = None
         if version == 2:
-            events = _keyed(_read(os.path.join(directory, "memory.events")))
+            events = _keyed(_read(_join(directory, "memory.events")))
             if with_limit:
-                limit = _read(os.path.join(directory, "memory.max")).strip()
+                limit = _read(_join(directory, "memory.max")).strip()
                 limit = None if limit == "max" else int(limit)
             return Snapshot(2, directory, events.get("oom_kill"), events.get("max"), limit)
-        control = _keyed(_read(os.path.join(directory, "memory.oom_control")))
+        control = _keyed(_read(_join(directory, "memory.oom_control")))
         failcnt = None
         if "oom_kill" not in control or with_limit:
-            failcnt = int(_read(os.path.join(directory, "memory.failcnt")))
+            failcnt = int(_read(_join(directory, "memory.failcnt")))
         if with_limit:
-            limit = int(_read(os.path.join(directory, "memory.limit_in_bytes")))
+            limit = int(_read(_join(directory, "memory.limit_in_bytes")))
             limit = None if limit >= _V1_LIMIT_UNLIMITED else limit
         return Snapshot(1, directory, control.get("oom_kill"), failcnt, limit)
     except OSError as error:
