@@ -74,7 +74,8 @@ def test_start_of_a_script_imports_only_pyinit_modules(tmp_path, bare_modules):
 
 @pytest.mark.timeout(60)
 def test_start_imports_no_os_module(bare_modules):
-    """Not even os: what the start needs comes from posix (pyinit.lazy_os)."""
-    result, names = _imported(_start(["/bin/sh", "-c", "exit 3"], True, _installed_package_dir()))
-    assert result.returncode == 3, result.stderr
+    """Not even os: what a successful run needs comes from posix (pyinit.lazy_os). (A
+    failing exit writes its explanation, and a report may import more.)"""
+    result, names = _imported(_start(["/bin/sh", "-c", "exit 0"], True, _installed_package_dir()))
+    assert result.returncode == 0, result.stderr
     assert "os" not in names and "os" not in bare_modules
