@@ -49,9 +49,6 @@ exit codes: CMD's own; 128+N when CMD died of signal N; 2 bad usage; 1 pyinit it
 126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader).
 """
 
-LICENSE = "pyinit is distributed under the MIT license.\n"
-
-
 class UsageError(Exception):
     """Bad input on the command line or in the environment: one line, exit 2."""
 
@@ -224,7 +221,8 @@ def parse(args, env):
             from pyinit import __version__
             raise Exit("pyinit %s\n" % __version__)
         if option == "license":
-            raise Exit(LICENSE)
+            from pyinit.license import TEXT
+            raise Exit(TEXT)
         if option in ("subreaper", "pgroup", "warn_on_reap"):
             values[option] = True
         elif option == "verbose":

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from helpers import programs
+from helpers import debian, programs
 
 # Environment variables that change pyinit's behaviour: no test inherits them by accident.
 PYINIT_VARIABLES = ("PYINIT_SUBREAPER", "PYINIT_KILL_PROCESS_GROUP", "PYINIT_VERBOSITY",
@@ -69,3 +69,10 @@ def shared_dir(tmp_path):
             break
         os.chmod(parent, os.stat(parent).st_mode | 0o011)
     return tmp_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def debian_python3():
+    """/usr/bin/python3 is the interpreter that checks run as another uid (a pyenv under /root
+    is not readable by them) and the sample dynamically linked program of several tests."""
+    debian.ensure_packages("python3")
