@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from helpers import rootfs
@@ -42,10 +43,19 @@ def build_tool():
 MINORS = build_tool().SUPPORTED_MINORS
 
 
+def tool_bin():
+    """bin/ of the venv (auditwheel, twine) tools/build-wheels keeps in its cache."""
+    return wheel_cache() / "tool-venv" / "bin"
+
+
+def wheel_cache():
+    return rootfs.cache_dir("manylinux-wheels")
+
+
 def build_wheels(dist, arch="x86_64"):
     """Run tools/build-wheels (cached by source hash); {"3.N": wheel path}."""
-    command = [str(BUILD_WHEELS), "--arch", arch, "--dist", str(dist),
-               "--cache", str(rootfs.cache_dir("manylinux-wheels"))]
+    command = [sys.executable, str(BUILD_WHEELS), "--arch", arch, "--dist", str(dist),
+               "--cache", str(wheel_cache())]
     done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=1800)
     if done.returncode != 0:
@@ -100,18 +110,36 @@ def psutil_wheels(python_version, abi_python=None):
     return directory
 
 
+# Installs kept per suite or minor: the newest few, so that branches built one after the other
+# on one machine share the cache without it growing with every source change.
+KEEP_INSTALLS = 3
+
+
+def _prune(directory):
+    """Remove all but the KEEP_INSTALLS most recently used siblings of the same kind."""
+    kind = directory.name.rsplit("-", 1)[0]
+    siblings = [p for p in directory.parent.glob(kind + "-*")
+                if p.is_dir() and p.name.rsplit("-", 1)[0] == kind]
+    siblings.sort(key=lambda p: (p / ".complete").stat().st_mtime
+                  if (p / ".complete").exists() else 0, reverse=True)
+    for old in siblings[KEEP_INSTALLS:]:
+        shutil.rmtree(old, ignore_errors=True)
+        Path(str(old) + ".lock").unlink(missing_ok=True)
+
+
 def _cached(directory, make):
-    """`make(partial_dir)` once per directory, under a lock; the finished directory."""
+    """`make(directory)` once, under a lock; the finished directory (its use recorded)."""
     directory = Path(directory)
-    if (directory / ".complete").exists():
-        return directory
-    with open(str(directory) + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (directory / ".complete").exists():
-            return directory
-        shutil.rmtree(directory, ignore_errors=True)
-        make(directory)
-        (directory / ".complete").write_text("")
+    complete = directory / ".complete"
+    if not complete.exists():
+        with open(str(directory) + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not complete.exists():
+                shutil.rmtree(directory, ignore_errors=True)
+                make(directory)
+                complete.write_text("")
+                _prune(directory)
+    os.utime(complete)
     return directory
 
 
@@ -160,6 +188,8 @@ def debian_install(suite, wheels, scratch):
               "--only-binary=:all:", "--find-links", "/tmp/wheels", "/tmp/wheels/" + wheel.name],
              "install the wheel in %s" % suite, env=env)
         shutil.rmtree(drop)
+        for mount_point in (APP, MARKERS):   # the bundle's binds, made here, not by runc
+            (tree / mount_point.lstrip("/")).mkdir(exist_ok=True)
         for compiler in ("cc", "gcc"):
             if (tree / "usr" / "bin" / compiler).exists():
                 raise AssertionError("%s rootfs has a compiler: %s" % (suite, compiler))
