@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import rootfs
+from helpers import foreign_arch, rootfs
 from helpers.runc_bundle import Bundle, bind, kernel_mounts, APP, MARKERS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,6 +28,8 @@ ALLOWED_COMMANDS = ("unshare", "sh", "sleep", "cat", "readlink", "touch", "true"
 VENV_IN_ROOTFS = "/opt/pyinit"
 # Debian releases the wheels are proven on; the Python each ships is read from its tree.
 SUITES = ("bullseye", "bookworm", "trixie")
+# arm64 trees run under emulation (minutes to make): the oldest and the newest Python.
+ARM64_SUITES = ("bookworm",)
 
 
 def build_tool():
@@ -99,13 +101,19 @@ def _run(command, what, env=None):
     return done.stdout
 
 
-def psutil_wheels(python_version, abi_python=None):
-    """Directory holding a psutil wheel for CPython `python_version` ("3.N"), from PyPI, cached."""
-    directory = rootfs.cache_dir("pip-wheels", "cp" + python_version.replace(".", ""))
+# pip's platform tags of a manylinux2014 wheel, by wheel architecture.
+PIP_PLATFORMS = {"x86_64": ("manylinux2014_x86_64", "manylinux_2_17_x86_64"),
+                 "aarch64": ("manylinux2014_aarch64", "manylinux_2_17_aarch64")}
+
+
+def psutil_wheels(python_version, arch="x86_64"):
+    """Directory holding a psutil wheel for CPython `python_version` ("3.N") on `arch`, from
+    PyPI, cached."""
+    directory = rootfs.cache_dir("pip-wheels", "cp%s-%s" % (python_version.replace(".", ""), arch))
     if not list(directory.glob("psutil-*.whl")):
-        _run([abi_python or "python3", "-m", "pip", "download", "-q", "--only-binary=:all:",
-              "--no-deps", "--python-version", python_version, "--implementation", "cp",
-              "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
+        platforms = [arg for tag in PIP_PLATFORMS[arch] for arg in ("--platform", tag)]
+        _run([sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--no-deps",
+              "--python-version", python_version, "--implementation", "cp", *platforms,
               "--dest", directory, "psutil>=5.9"], "download psutil")
     return directory
 
@@ -151,7 +159,7 @@ def pyenv_venv(python, minor, wheel, scratch):
         _run([python, "-m", "venv", venv], "venv", env=env)
         _run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-index",
               "--only-binary=:all:", "--find-links", wheel.parent,
-              "--find-links", psutil_wheels(minor), "%s" % wheel], "install the wheel", env=env)
+              "--find-links", psutil_wheels(minor), wheel], "install the wheel", env=env)
     return _cached(rootfs.cache_dir("wheel-venvs") / ("%s-%s" % (minor, file_hash(wheel))), make)
 
 
@@ -161,12 +169,16 @@ def rootfs_python_version(tree):
     return target.rsplit("python", 1)[1]
 
 
-def debian_install(suite, wheels, scratch):
+def debian_install(suite, wheels, arch="x86_64"):
     """A copy of the suite's cached rootfs with the matching wheel in a venv at VENV_IN_ROOTFS.
 
-    (path of the tree, the "3.N" it has); the tree is cached per wheel.
+    (path of the tree, the "3.N" it has); the tree is cached per wheel. For aarch64 the tree
+    is an arm64 one and everything in it runs under qemu-user.
     """
-    base = rootfs.debootstrap(suite, include=("python3", "python3-venv"))
+    if arch == "x86_64":
+        base = rootfs.debootstrap(suite, include=("python3", "python3-venv"))
+    else:
+        base = foreign_arch.debootstrap_foreign(suite, "arm64", include=("python3", "python3-venv"))
     minor = rootfs_python_version(base)
     if minor not in wheels:
         raise AssertionError("%s has Python %s: no wheel was built for it (built: %s)"
@@ -178,7 +190,7 @@ def debian_install(suite, wheels, scratch):
         drop = tree / "tmp" / "wheels"
         drop.mkdir(parents=True)
         shutil.copy2(wheel, drop)
-        for found in psutil_wheels(minor).glob("psutil-*.whl"):
+        for found in psutil_wheels(minor, arch).glob("psutil-*.whl"):
             shutil.copy2(found, drop)
         env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
                "PIP_DISABLE_PIP_VERSION_CHECK": "1", "LC_ALL": "C.UTF-8"}
@@ -194,7 +206,8 @@ def debian_install(suite, wheels, scratch):
             if (tree / "usr" / "bin" / compiler).exists():
                 raise AssertionError("%s rootfs has a compiler: %s" % (suite, compiler))
 
-    tree = _cached(rootfs.cache_dir("wheel-rootfs") / ("%s-%s" % (suite, file_hash(wheel))), make)
+    name = "%s-%s-%s" % (suite, arch, file_hash(wheel))
+    tree = _cached(rootfs.cache_dir("wheel-rootfs") / name, make)
     return tree, minor
 
 

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from helpers import wheel_installs
+from helpers import foreign_arch, wheel_installs
 from helpers.runc_runtime import Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe
 from helpers.runc_runtime import unique_id
 from helpers.wheel_checks import NamespaceRunner, RuncRunner
@@ -105,12 +105,8 @@ def pyenv_runc_runner(request, pyenv_venvs, pyenv_pythons, containers, tmp_path)
     return RuncRunner(containers, make_bundle, os.path.realpath(python))
 
 
-@pytest.fixture
-def debian_runc_runner(request, manylinux_wheels, containers, tmp_path_factory, tmp_path):
-    """Run pyinit from a venv in a Debian root filesystem as PID 1 of a runc container."""
-    suite = request.param
-    tree, minor = wheel_installs.debian_install(suite, manylinux_wheels,
-                                                tmp_path_factory.mktemp("debian-" + suite))
+def rootfs_runner(request, containers, tmp_path, tree):
+    """A RuncRunner of the venv's pyinit in the Debian `tree` (its root, read-only)."""
     pyinit = wheel_installs.VENV_IN_ROOTFS + "/bin/pyinit"
     python = os.path.realpath(tree / "usr" / "bin" / "python3")[len(str(tree)):]
 
@@ -120,3 +116,34 @@ def debian_runc_runner(request, manylinux_wheels, containers, tmp_path_factory, 
         bundle.ctr_id = ctr_id
         return bundle
     return RuncRunner(containers, make_bundle, python)
+
+
+@pytest.fixture
+def debian_runc_runner(request, manylinux_wheels, containers, tmp_path):
+    """Run pyinit from a venv in a Debian root filesystem as PID 1 of a runc container."""
+    tree, _ = wheel_installs.debian_install(request.param, manylinux_wheels)
+    return rootfs_runner(request, containers, tmp_path, tree)
+
+
+@pytest.fixture(scope="session")
+def aarch64_wheels(tmp_path_factory):
+    """{"3.N": path} of the aarch64 wheels (cross-built by tools/build-wheels, cached)."""
+    try:
+        wheels = wheel_installs.build_wheels(tmp_path_factory.mktemp("dist-aarch64"), "aarch64")
+    except AssertionError as exc:
+        pytest.fail("tools/build-wheels --arch aarch64 failed: %s" % exc, pytrace=False)
+    missing = [m for m in MINORS if m not in wheels]
+    if missing:
+        pytest.fail("no aarch64 wheel for CPython %s (built: %s)" % (missing, sorted(wheels)),
+                    pytrace=False)
+    return wheels
+
+
+@pytest.fixture
+def arm64_runc_runner(request, aarch64_wheels, containers, tmp_path):
+    """pyinit from the aarch64 wheel in an arm64 Debian tree, PID 1 of runc, under qemu-user."""
+    try:
+        tree, _ = wheel_installs.debian_install(request.param, aarch64_wheels, arch="aarch64")
+    except foreign_arch.Unavailable as exc:
+        pytest.fail("no arm64 Debian tree under qemu-user: %s" % exc, pytrace=False)
+    return rootfs_runner(request, containers, tmp_path, tree)
