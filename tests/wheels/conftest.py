@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from helpers import foreign_arch, wheel_installs
+from helpers import debian, foreign_arch, wheel_installs
 from helpers.runc_runtime import Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe
 from helpers.runc_runtime import unique_id
 from helpers.wheel_checks import NamespaceRunner, RuncRunner
@@ -45,6 +45,7 @@ def containers(runc, tmp_path, request):
 @pytest.fixture(scope="session")
 def manylinux_wheels(tmp_path_factory):
     """{"3.N": path} of the x86_64 wheels tools/build-wheels made (or took from its cache)."""
+    debian.ensure_packages("gcc", "libc6-dev", "binutils", "file")
     try:
         wheels = wheel_installs.build_wheels(tmp_path_factory.mktemp("dist"))
     except AssertionError as exc:
@@ -128,6 +129,8 @@ def debian_runc_runner(request, manylinux_wheels, containers, tmp_path):
 @pytest.fixture(scope="session")
 def aarch64_wheels(tmp_path_factory):
     """{"3.N": path} of the aarch64 wheels (cross-built by tools/build-wheels, cached)."""
+    debian.ensure_packages("gcc-aarch64-linux-gnu", "binutils-aarch64-linux-gnu",
+                           "libc6-dev-arm64-cross", "file")
     try:
         wheels = wheel_installs.build_wheels(tmp_path_factory.mktemp("dist-aarch64"), "aarch64")
     except AssertionError as exc:
