@@ -134,3 +134,9 @@ def check_interpreter(runner):
     assert result.code == 0, describe(result)
     assert result.stdout.strip() == runner.python, describe(result)
 
+
+
+def check_no_compiler(runner):
+    result = runner.run(["--", "sh", "-c",
+                         "for c in cc gcc clang; do command -v $c && exit 1; done; exit 0"])
+    assert result.code == 0, "a compiler is on PATH: " + describe(result)

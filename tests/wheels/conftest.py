@@ -77,6 +77,7 @@ def pyenv_venvs(manylinux_wheels, pyenv_pythons, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def bare_path(tmp_path_factory):
+    """A PATH directory with a shell and a few coreutils, and no compiler."""
     return wheel_installs.bare_path(tmp_path_factory.mktemp("bare-bin"))
 
 
@@ -90,17 +91,19 @@ def namespace_runner(request, pyenv_venvs, pyenv_pythons, bare_path, tmp_path):
 
 
 @pytest.fixture
-def pyenv_runc_runner(request, pyenv_venvs, pyenv_pythons, containers, tmp_path):
-    """Run the venv's pyinit as PID 1 of a runc container (host dirs, the venv, its pyenv)."""
+def pyenv_runc_runner(request, pyenv_venvs, pyenv_pythons, bare_path, containers, tmp_path):
+    """Run the venv's pyinit as PID 1 of a runc container (host dirs, the venv, its pyenv),
+    PATH without a compiler."""
     minor = request.param
     venv = pyenv_venvs[minor]
     python = pyenv_pythons[minor]
-    extra = [venv, python.parent.parent]
+    extra = [venv, python.parent.parent, bare_path]
+    env = {"PATH": "%s:%s" % (venv / "bin", bare_path)}
 
     def make_bundle(args):
         ctr_id = unique_id(request.node.name)
         bundle = wheel_installs.HostDirsBundle(tmp_path / ctr_id, [venv / "bin" / "pyinit"] + args,
-                                               extra).write()
+                                               extra, env=env).write()
         bundle.ctr_id = ctr_id
         return bundle
     return RuncRunner(containers, make_bundle, os.path.realpath(python))

@@ -38,3 +38,8 @@ def test_doctor_reports(namespace_runner):
 def test_pid1_is_the_venvs_interpreter(namespace_runner):
     """PID 1 runs the interpreter of the venv the wheel is installed in."""
     wheel_checks.check_interpreter(namespace_runner)
+
+
+def test_no_compiler_is_on_path(namespace_runner):
+    """Neither cc, gcc nor clang can be found on the PATH pyinit and its child run with."""
+    wheel_checks.check_no_compiler(namespace_runner)

@@ -38,3 +38,8 @@ def test_doctor_reports(debian_runc_runner):
 def test_pid1_is_the_debian_python3(debian_runc_runner):
     """PID 1 runs the Debian tree's own python3."""
     wheel_checks.check_interpreter(debian_runc_runner)
+
+
+def test_no_compiler_is_on_path(debian_runc_runner):
+    """Neither cc, gcc nor clang can be found on the PATH pyinit and its child run with."""
+    wheel_checks.check_no_compiler(debian_runc_runner)
