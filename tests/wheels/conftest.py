@@ -130,10 +130,15 @@ def debian_runc_runner(request, manylinux_wheels, containers, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def aarch64_wheels(tmp_path_factory):
-    """{"3.N": path} of the aarch64 wheels (cross-built by tools/build-wheels, cached)."""
+def cross_toolchain():
+    """Debian's aarch64 cross compiler, binutils and static C library (installed if missing)."""
     debian.ensure_packages("gcc-aarch64-linux-gnu", "binutils-aarch64-linux-gnu",
                            "libc6-dev-arm64-cross", "file")
+
+
+@pytest.fixture(scope="session")
+def aarch64_wheels(cross_toolchain, tmp_path_factory):
+    """{"3.N": path} of the aarch64 wheels (cross-built by tools/build-wheels, cached)."""
     try:
         wheels = wheel_installs.build_wheels(tmp_path_factory.mktemp("dist-aarch64"), "aarch64")
     except AssertionError as exc:
