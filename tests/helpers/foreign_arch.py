@@ -7,6 +7,7 @@ Debian tree is made with `debootstrap --foreign` and its second stage run under 
 cached like helpers.rootfs caches the native ones.
 """
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -32,8 +33,14 @@ def _handler_fields(name):
     return fields
 
 
-def ensure_binfmt(arch="aarch64"):
-    """Register qemu-ARCH with binfmt_misc (mounting it if needed); the handler's path."""
+@contextlib.contextmanager
+def binfmt_handler(arch="aarch64"):
+    """qemu-ARCH registered with binfmt_misc while the block runs (mounting binfmt_misc if
+    needed); removed after unless it was registered before.
+
+    The registration is machine-wide: while it exists an ARCH ELF file is no longer
+    "wrong_architecture" for pyinit's preflight, so it must not outlive the tests that need it.
+    """
     debian.ensure_packages("qemu-user-static")
     name = "qemu-" + arch
     if not (BINFMT / "register").exists():
@@ -43,10 +50,8 @@ def ensure_binfmt(arch="aarch64"):
             raise Unavailable("cannot mount binfmt_misc on %s: %s" % (BINFMT, done.stderr.strip()))
     entry = BINFMT / name
     if entry.exists():
-        state = entry.read_text()
-        if state.startswith("enabled") and "flags: " in state and "F" in state.split("flags: ")[1].split("\n")[0]:
-            return entry
-        entry.write_text("-1")   # a disabled or non-F registration: replace it
+        yield entry
+        return
     fields = _handler_fields(name)
     flags = "F" + ("P" if fields.get("preserve") == "yes" else "") \
         + ("C" if fields.get("credentials") == "yes" else "")
@@ -56,14 +61,16 @@ def ensure_binfmt(arch="aarch64"):
         with open(BINFMT / "register", "w") as register:
             register.write(line)
     except OSError as exc:
-        if not entry.exists():  # another test process may have registered it meanwhile
-            raise Unavailable("cannot register %s with binfmt_misc: %s" % (name, exc)) from exc
-    return entry
+        raise Unavailable("cannot register %s with binfmt_misc: %s" % (name, exc)) from exc
+    try:
+        yield entry
+    finally:
+        if entry.exists():
+            entry.write_text("-1")
 
 
 def debootstrap_foreign(suite, arch, include=()):
     """Path of a cached minbase `suite` tree for `arch`, second stage run under qemu-user."""
-    ensure_binfmt({"arm64": "aarch64"}.get(arch, arch))
     debian.ensure_packages("debootstrap")
     include = sorted(set(include))
     root = rootfs.cache_dir("rootfs")
@@ -80,22 +87,27 @@ def debootstrap_foreign(suite, arch, include=()):
             (["--include=" + ",".join(include)] if include else []) + \
             [suite, str(building), rootfs.apt_mirror()]
         second = ["chroot", str(building), "/debootstrap/debootstrap", "--second-stage"]
-        for command in (first, second):
-            try:
-                done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
-                                      text=True, timeout=DEBOOTSTRAP_TIMEOUT_S,
-                                      env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-                                           "LC_ALL": "C"})
-            except subprocess.TimeoutExpired as exc:
-                raise Unavailable("`%s` did not finish in %ds"
-                                  % (" ".join(command), DEBOOTSTRAP_TIMEOUT_S)) from exc
-            if done.returncode != 0:
-                log = building / "debootstrap" / "debootstrap.log"
-                detail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-                raise Unavailable("`%s` exited %d:\n%s%s" % (" ".join(command), done.returncode,
-                                                             done.stderr[-2000:], detail))
+        with binfmt_handler({"arm64": "aarch64"}.get(arch, arch)):
+            _debootstrap_stages(first, second, building)
         shutil.rmtree(building / "var" / "cache" / "apt" / "archives", ignore_errors=True)
         (building / ".complete").write_text(" ".join(first) + "\n")
         shutil.rmtree(target, ignore_errors=True)
         os.rename(building, target)
     return target
+
+
+def _debootstrap_stages(first, second, building):
+    for command in (first, second):
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=DEBOOTSTRAP_TIMEOUT_S,
+                                  env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                                       "LC_ALL": "C"})
+        except subprocess.TimeoutExpired as exc:
+            raise Unavailable("`%s` did not finish in %ds"
+                              % (" ".join(command), DEBOOTSTRAP_TIMEOUT_S)) from exc
+        if done.returncode != 0:
+            log = building / "debootstrap" / "debootstrap.log"
+            detail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise Unavailable("`%s` exited %d:\n%s%s" % (" ".join(command), done.returncode,
+                                                         done.stderr[-2000:], detail))

@@ -150,8 +150,19 @@ def aarch64_wheels(cross_toolchain, tmp_path_factory):
     return wheels
 
 
+@pytest.fixture(scope="module")
+def qemu_binfmt():
+    """qemu-aarch64 registered with binfmt_misc for one test module, removed after it: while
+    registered, pyinit's preflight rightly stops calling aarch64 files wrong_architecture."""
+    try:
+        with foreign_arch.binfmt_handler("aarch64") as entry:
+            yield entry
+    except foreign_arch.Unavailable as exc:
+        pytest.fail("qemu-user through binfmt_misc is not available: %s" % exc, pytrace=False)
+
+
 @pytest.fixture
-def arm64_runc_runner(request, aarch64_wheels, containers, tmp_path):
+def arm64_runc_runner(request, qemu_binfmt, aarch64_wheels, containers, tmp_path):
     """pyinit from the aarch64 wheel in an arm64 Debian tree, PID 1 of runc, under qemu-user."""
     try:
         tree, _ = wheel_installs.debian_install(request.param, aarch64_wheels, arch="aarch64")
