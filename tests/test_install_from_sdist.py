@@ -12,6 +12,7 @@ import pytest
 
 from helpers.installs import SITE_PACKAGES, VERSIONED, assert_runs, what_runs
 from helpers.tools import tools_venv
+from helpers.wheels import built_wheel
 
 SOURCE = Path(__file__).resolve().parent.parent
 # Local state of a working tree that is not source.
@@ -90,3 +91,16 @@ def test_sdist_without_a_compiler_says_what_is_missing(sdist, tmp_path, how):
     for package in PACKAGES:
         assert package in messages[0], messages[0]
     assert "Python.h" not in output and "gcc:" not in output and "error: command" not in output
+
+
+@pytest.mark.timeout(300)
+def test_sdist_and_wheel_pass_twine_check(sdist):
+    """twine check --strict passes for the sdist and the wheel (license metadata included)."""
+    wheel = built_wheel(sys.executable, SOURCE)
+    done = subprocess.run([tools_venv() / "twine", "check", "--strict", sdist, wheel],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with tarfile.open(sdist) as tar:
+        info = next(m for m in tar.getmembers() if m.name.endswith("/PKG-INFO"))
+        metadata = tar.extractfile(info).read().decode()
+    assert "License-Expression: MIT" in metadata.splitlines(), metadata[:2000]

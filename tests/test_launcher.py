@@ -150,3 +150,10 @@ def elf_facts(path):
 def test_launcher_is_static_and_stripped(pyinit):
     """The installed launcher has no dynamic loader (static) and no symbol table (stripped)."""
     assert elf_facts(pyinit) == (False, False)
+
+
+@pytest.mark.timeout(30)
+def test_extension_is_stripped():
+    """The installed pyinit_core extension has no symbol table (linked with -s)."""
+    import pyinit_core
+    assert elf_facts(pyinit_core.__file__)[1] is False

@@ -1,4 +1,4 @@
-"""Python tools the install tests drive (uv, pipx, build), in a venv of their own.
+"""Python tools the install tests drive (uv, pipx, build, twine), in a venv of their own.
 
 Installed from PyPI with the interpreter running the tests, once per machine and interpreter,
 under $PYINIT_TEST_CACHE/tools; never into the venv under test.
@@ -13,7 +13,7 @@ import sys
 
 from helpers.rootfs import cache_dir
 
-TOOLS = ("uv", "pipx", "build")
+TOOLS = ("uv", "pipx", "build", "twine")
 INSTALL_TIMEOUT_S = 600
 
 
