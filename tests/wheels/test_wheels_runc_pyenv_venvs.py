@@ -1,0 +1,45 @@
+"""The manylinux wheel installed in a venv of each pyenv CPython works as PID 1 of a runc container."""
+
+import pytest
+
+from helpers import wheel_checks
+
+from helpers.wheel_installs import MINORS
+
+pytestmark = [pytest.mark.timeout(600),
+              pytest.mark.parametrize("pyenv_runc_runner", MINORS, indirect=True)]
+
+
+def test_exit_code_passes_through(pyenv_runc_runner):
+    """The child's exit codes 0, 3 and 7 are pyinit's."""
+    wheel_checks.check_exit_code(pyenv_runc_runner)
+
+
+def test_sigterm_reaches_the_child(pyenv_runc_runner):
+    """SIGTERM to PID 1 is forwarded: the child's trap runs and its exit code 42 is pyinit's."""
+    wheel_checks.check_sigterm_forwarded(pyenv_runc_runner)
+
+
+def test_check_validates_the_command(pyenv_runc_runner):
+    """--check exits 0 for a command that would start, 127 with a not_found record otherwise."""
+    wheel_checks.check_check(pyenv_runc_runner)
+
+
+def test_missing_command_gives_a_json_failure_report(pyenv_runc_runner):
+    """A missing command: exit 127 and a not_found JSON record naming it on stderr."""
+    wheel_checks.check_failure_report(pyenv_runc_runner)
+
+
+def test_doctor_reports(pyenv_runc_runner):
+    """--doctor prints its JSON checks and a summary whose exit_code is pyinit's."""
+    wheel_checks.check_doctor(pyenv_runc_runner)
+
+
+def test_pid1_is_the_venvs_interpreter(pyenv_runc_runner):
+    """PID 1 runs the interpreter of the venv the wheel is installed in."""
+    wheel_checks.check_interpreter(pyenv_runc_runner)
+
+
+def test_no_compiler_is_on_path(pyenv_runc_runner):
+    """Neither cc, gcc nor clang can be found on the PATH pyinit and its child run with."""
+    wheel_checks.check_no_compiler(pyenv_runc_runner)
