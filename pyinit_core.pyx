@@ -360,9 +360,11 @@ def set_child_subreaper():
 
 
 def is_child_subreaper():
+    """Whether orphans are re-parented to us. A kernel (or emulator: qemu-user) that does not
+    know the call cannot have made us one: False, never an error that stops the start."""
     cdef int value = 0
     if prctl(PR_GET_CHILD_SUBREAPER, <unsigned long>&value, 0, 0, 0) != 0:
-        raise OSError(errno, "prctl(PR_GET_CHILD_SUBREAPER)")
+        return False
     return value != 0
 
 
@@ -935,8 +937,11 @@ cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil
 
 
 # Stop requests: receiving one of these (whatever --rewrite turns it into) starts the stop
-# watchdog. Not HUP or USR1: programs take those as "reload" and rightly keep running.
-cdef uint64_t STOP_REQUESTS = sigbit(SIGTERM) | sigbit(2) | sigbit(3)
+# watchdog: the signals whose default action ends a process and that people send to stop one.
+# HUP, USR1 and USR2 are also "reload" for many programs: for those, a child that handles the
+# signal and keeps running is not a stall (pyinit.lifecycle then re-arms the watchdog quietly).
+cdef uint64_t STOP_REQUESTS = (sigbit(SIGTERM) | sigbit(2) | sigbit(3) | sigbit(1) | sigbit(10)
+                               | sigbit(12))
 
 
 def arm_stop_watchdog(int sig, int64_t after_ns):
@@ -947,6 +952,15 @@ def arm_stop_watchdog(int sig, int64_t after_ns):
         _stop_signal = sig
         _stop_forwarded_ns = <int64_t>pyinit_now_ns()
         _stall_at_ns = _stop_forwarded_ns + after_ns
+
+
+def rearm_stop_watchdog():
+    """After a stall that was not one (a handled reload signal): the next stop request arms
+    the watchdog again."""
+    global _stall_at_ns, _stop_signal, _stop_forwarded_ns
+    _stall_at_ns = 0
+    _stop_signal = 0
+    _stop_forwarded_ns = 0
 
 
 def stop_request():
@@ -981,7 +995,7 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
     wait status.
 
     Two deadlines can end the wait early: wake_at_ns (monotonic; 0 none), returning
-    WOKE_DEADLINE, and the stop watchdog, armed when a stop request (TERM, INT, QUIT) is
+    WOKE_DEADLINE, and the stop watchdog, armed when a stop request (TERM, INT, QUIT, HUP, USR1, USR2) is
     forwarded with stall_after_ns > 0, returning WOKE_STOP_STALLED once, that long after.
     Only then does the wait carry a timeout.
     """

@@ -97,6 +97,10 @@ def _report_stall(pid, rewrite, command, say):
     record = watchdog.stalled_record(pid, received, sent, forwarded_ns, core.monotonic_ns(),
                                      command[0] if command else None)
     cause = record.get("cause", "unknown")
+    if received in watchdog.RELOAD_SIGNALS and cause == "handled":
+        # A handled HUP/USR1/USR2 is a reload: the child is meant to keep running.
+        core.rearm_stop_watchdog()
+        return
     core.record(core.KIND_STOP_STALLED, received, pid,
                 recorder.STALL_CAUSES.index(cause) if cause in recorder.STALL_CAUSES else 0,
                 int(record["waited_s"] * 1000))

@@ -1,6 +1,7 @@
 """The stop watchdog speaks only about a stop that stalls, and not at all when turned off."""
 
 import os
+import sys
 import time
 
 import pytest
@@ -69,3 +70,38 @@ def test_after_its_report_the_watchdog_leaves_no_timer(pyinit):
         time.sleep(2)
         after = wakeups_and_cpu(ns.init_pid)
     assert after == before
+
+
+RELOADABLE = [sys.executable, "-c",
+              "import signal, time; signal.signal(signal.SIGHUP, lambda *a: None); "
+              "signal.signal(signal.SIGTERM, lambda *a: None); "
+              "signal.signal(signal.SIGUSR1, signal.SIG_IGN); print('ready', flush=True)\n"
+              "while True: time.sleep(1000)"]
+
+
+@pytest.mark.timeout(60)
+def test_handled_hup_is_a_reload_not_a_stall(pyinit):
+    """A HUP the child handles and lives on (a reload) gets no record; a later TERM it
+    ignores still does."""
+    with Namespace(pyinit, ["--report-format", "json", "--stop-report-after", "0.5", "--"]
+                   + RELOADABLE) as ns:
+        LineReader(ns.proc.stdout).read_until(lambda line: line == "ready", 30)
+        records = Records(ns.proc.stderr)
+        ns.kill(1)
+        time.sleep(1.5)
+        ns.kill(15)
+        stall = records.wait_for("stop_stalled", 15)
+    assert stall["signal"] == "SIGTERM" and stall["cause"] == "handled", stall
+    assert [r["signal"] for r in records.all() if r["event"] == "stop_stalled"] == ["SIGTERM"]
+
+
+@pytest.mark.timeout(60)
+def test_ignored_usr1_is_reported(pyinit):
+    """USR1's default action ends a process: a child that ignores it is reported as such."""
+    with Namespace(pyinit, ["--report-format", "json", "--stop-report-after", "0.5", "--"]
+                   + RELOADABLE) as ns:
+        LineReader(ns.proc.stdout).read_until(lambda line: line == "ready", 30)
+        records = Records(ns.proc.stderr)
+        ns.kill(10)
+        stall = records.wait_for("stop_stalled", 15)
+    assert stall["signal"] == "SIGUSR1" and stall["cause"] == "ignored", stall

@@ -1,7 +1,9 @@
 """Why a child that was asked to stop has not: the stop_stalled record.
 
-Read from /proc when the stop watchdog fires (--stop-report-after seconds after a TERM, INT or
-QUIT was forwarded and the child is still alive). The causes, in the order they are checked,
+Read from /proc when the stop watchdog fires (--stop-report-after seconds after a TERM, INT,
+QUIT, HUP, USR1 or USR2 was forwarded and the child is still alive). HUP, USR1 and USR2 mean
+"reload" to many programs: a child that handles one and keeps running did what it was asked,
+and gets no record. The causes, in the order they are checked,
 each with the fix it calls for:
 
     dropped          --rewrite turned the signal into nothing: the child never got it
@@ -19,6 +21,9 @@ import os
 import time
 
 from pyinit import procinfo, sigsets
+
+# Signals whose handler may rightly keep the program running (reload, reopen logs).
+RELOAD_SIGNALS = frozenset((1, 10, 12))
 
 SHELLS = frozenset(("sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox", "yash"))
 
