@@ -96,8 +96,8 @@ def test_image(docker, app_image, base_image, tmp_path_factory):
         FROM ${APP}
         COPY --chmod=755 ignore_term.py crlf.sh missing-loader missing-library /app/
         COPY --chmod=644 not-executable.sh /app/
-        # What the noexec volume test mounts over: a fresh volume starts as a copy of it.
-        RUN mkdir /data && cp /usr/bin/true /data/true
+        # Where the noexec test binds a host tmpfs.
+        RUN mkdir /data
         """))
     return engine_images.build(docker, ctx / "Dockerfile", "pyinit-test/programs:latest", ctx,
                                APP=app_image)
@@ -114,4 +114,4 @@ def container_name(request, docker):
 
     yield make
     if names:
-        docker.run("rm", "-f", *names, timeout=120)
+        docker.run("rm", "-f", "-v", *names, timeout=120)
