@@ -103,6 +103,36 @@ def test_image(docker, app_image, base_image, tmp_path_factory):
                                APP=app_image)
 
 
+class Engine:
+    """What a test needs to run the same case under Docker or podman."""
+
+    def __init__(self, name, cli, app, programs):
+        self.name, self.cli, self.app, self.programs = name, cli, app, programs
+        # The engine's `--init`: tini for Docker, catatonit for podman.
+        self.init_flags = ["--init", "--entrypoint="]
+
+    def __repr__(self):
+        return self.name
+
+
+@pytest.fixture(scope="session")
+def podman(docker):
+    try:
+        return engine_daemons.podman()
+    except (engine_daemons.EngineError, debian.Unavailable, OSError) as error:
+        pytest.fail("cannot use podman: %s" % error)
+
+
+@pytest.fixture(scope="session", params=["docker", "podman"])
+def engine(request, docker, app_image, test_image):
+    """Docker, then podman (images moved with `docker save | podman load`)."""
+    if request.param == "docker":
+        return Engine("docker", docker, app_image, test_image)
+    podman = request.getfixturevalue("podman")
+    app, programs = engine_daemons.move_images(docker, podman, app_image, test_image)
+    return Engine("podman", podman, app, programs)
+
+
 @pytest.fixture
 def container_name(request, docker):
     """A unique container name; the container is removed after the test, whatever happened."""
@@ -114,4 +144,6 @@ def container_name(request, docker):
 
     yield make
     if names:
-        docker.run("rm", "-f", "-v", *names, timeout=120)
+        cli = request.getfixturevalue("engine").cli if "engine" in request.fixturenames \
+            else docker
+        cli.run("rm", "-f", "-v", *names, timeout=120)

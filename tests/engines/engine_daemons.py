@@ -165,6 +165,17 @@ def wait_for_exit(pid, timeout):
     os.kill(pid, signal.SIGKILL)
 
 
+class PodmanCli(Cli):
+    """podman's command line, which gives every `run` the flags this host needs."""
+
+    def command(self, *args):
+        argv = super().command(*args)
+        if args and args[0] == "run":
+            at = len(self.argv) + 1
+            argv[at:at] = PODMAN_CREATE_FLAGS
+        return argv
+
+
 def podman():
     """Rootful podman with private storage; no daemon to start."""
     debian.ensure_packages("podman", "runc")
@@ -175,4 +186,28 @@ def podman():
             "--cgroup-manager=cgroupfs", "--runtime", "runc", "--events-backend=file"]
     env = dict(os.environ)
     env.pop("DOCKER_HOST", None)
-    return Cli(argv, env)
+    cli = PodmanCli(argv, env)
+    cli.run("pod", "rm", "--all", "--force", timeout=300)
+    cli.run("rm", "--all", "--force", timeout=300)
+    return cli
+
+
+def move_images(docker, podman, *tags):
+    """`docker save | podman load` of the images podman lacks or has in another version; the
+    names podman knows them by (localhost/...)."""
+    names = []
+    missing = []
+    for tag in tags:
+        name = "localhost/" + tag
+        wanted = docker.inspect(tag, "{{.Id}}").split(":")[-1]
+        have = podman.run("image", "inspect", "--format", "{{.Id}}", name)
+        if have.returncode != 0 or have.stdout.strip() != wanted:
+            missing.append(tag)
+        names.append(name)
+    if missing:
+        save = docker.popen("save", *missing, stdout=subprocess.PIPE)
+        podman.ok("load", stdin=save.stdout, timeout=900)
+        save.stdout.close()
+        if save.wait(120) != 0:
+            raise EngineError("`docker save %s` failed" % " ".join(missing))
+    return names

@@ -1,4 +1,4 @@
-"""`-e PYINIT_VERBOSITY=1`: the trace of a `docker stop` is readable in `docker logs`."""
+"""`-e PYINIT_VERBOSITY=1`: the trace of a `docker stop` is readable in `docker logs` (podman too)."""
 
 import json
 
@@ -8,15 +8,15 @@ from engine_checks import timed_stop, wait_for_log
 
 
 @pytest.mark.timeout(240)
-def test_stop_is_traced_in_docker_logs(docker, app_image, container_name):
+def test_stop_is_traced_in_the_logs(engine, container_name):
     """The logs show SIGTERM arriving from outside, forwarded to the app, the app reaped, exit 0."""
     name = container_name("trace")
-    docker.ok("run", "-d", "--network=none", "--name", name, "-e", "PYINIT_VERBOSITY=1",
-              app_image)
-    wait_for_log(docker, name, "app: ready")
-    code, _ = timed_stop(docker, name)
+    engine.cli.ok("run", "-d", "--network=none", "--name", name, "-e", "PYINIT_VERBOSITY=1",
+                  engine.app)
+    wait_for_log(engine.cli, name, "app: ready")
+    code, _ = timed_stop(engine.cli, name)
     assert code == 0
-    done = docker.run("logs", name)
+    done = engine.cli.run("logs", name)
     events = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
     by_kind = {}
     for event in events:

@@ -43,16 +43,16 @@ def noexec_tmpfs(tmp_path_factory):
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("case", CASES)
-def test_broken_command_is_reported_in_docker_logs(docker, test_image, container_name, case,
-                                                   request):
-    """The report in `docker logs` names the cause; `docker inspect` shows its 126/127."""
+def test_broken_command_is_reported_in_the_logs(engine, container_name, case, request):
+    """The report in `docker logs` names the cause; `docker inspect` shows its 126/127 (podman too)."""
     flags, command, cause, exit_code, hint_text = CASES[case]
     if flags == "noexec":
         flags = request.getfixturevalue("noexec_tmpfs")
     name = container_name("broken")
-    docker.ok("run", "-d", "--network=none", "--name", name, *flags, test_image, *command)
-    assert wait_for_exit(docker, name) == exit_code
-    done = docker.run("logs", name)
+    engine.cli.ok("run", "-d", "--network=none", "--name", name, *flags, engine.programs,
+                  *command)
+    assert wait_for_exit(engine.cli, name) == exit_code
+    done = engine.cli.run("logs", name)
     record = report(done.stdout + done.stderr)
     assert record["cause"] == cause, record
     assert record["exit_code"] == exit_code, record

@@ -1,4 +1,5 @@
-"""`docker run -it` and Ctrl-C typed on the terminal: the app gets SIGINT and decides the exit code."""
+"""`docker run -it` / `podman run -it` and Ctrl-C typed on the terminal: the app gets SIGINT and
+decides the exit code."""
 
 import os
 import pty
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-INITS = {"pyinit": [], "docker --init": ["--init", "--entrypoint="]}
+INITS = ("pyinit", "--init")
 
 
 def read_until(master, text, timeout):
@@ -30,10 +31,10 @@ def read_until(master, text, timeout):
     return seen
 
 
-def ctrl_c(docker, name, flags, image, command, ready):
+def ctrl_c(cli, name, flags, image, command, ready):
     """Run `docker run -it` on a pty, type Ctrl-C once `ready` is printed: (exit code, output)."""
     master, slave = pty.openpty()
-    client = docker.popen("run", "-it", "--network=none", "--name", name, *flags, image,
+    client = cli.popen("run", "-it", "--network=none", "--name", name, *flags, image,
                           *command, stdin=slave, stdout=slave, stderr=slave,
                           start_new_session=True)
     os.close(slave)
@@ -59,9 +60,10 @@ def ctrl_c(docker, name, flags, image, command, ready):
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("init", INITS)
-def test_app_handling_sigint_exits_0(docker, app_image, container_name, init):
+def test_app_handling_sigint_exits_0(engine, container_name, init):
     """The app's SIGINT handler runs ("got SIGINT") and its exit code 0 is the client's."""
-    code, output = ctrl_c(docker, container_name("ctrl-c"), INITS[init], app_image,
+    flags = engine.init_flags if init == "--init" else []
+    code, output = ctrl_c(engine.cli, container_name("ctrl-c"), flags, engine.app,
                           ["/app/app.py"], b"app: ready")
     assert "app: got SIGINT" in output, output
     assert code == 0, output
@@ -69,8 +71,9 @@ def test_app_handling_sigint_exits_0(docker, app_image, container_name, init):
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("init", INITS)
-def test_shell_dies_of_sigint_with_130(docker, app_image, container_name, init):
+def test_shell_dies_of_sigint_with_130(engine, container_name, init):
     """A shell waiting for `sleep` dies of SIGINT like it would on a desktop terminal: exit 130."""
-    code, output = ctrl_c(docker, container_name("ctrl-c-sh"), INITS[init], app_image,
+    flags = engine.init_flags if init == "--init" else []
+    code, output = ctrl_c(engine.cli, container_name("ctrl-c-sh"), flags, engine.app,
                           ["sh", "-c", "echo ready; sleep 1000"], b"ready")
     assert code == 130, output
