@@ -117,10 +117,14 @@ class Engine:
 
 @pytest.fixture(scope="session")
 def podman(docker):
+    """Rootful podman with private storage (and no leftovers from an earlier session)."""
     try:
-        return engine_daemons.podman()
+        cli = engine_daemons.podman()
     except (engine_daemons.EngineError, debian.Unavailable, OSError) as error:
         pytest.fail("cannot use podman: %s" % error)
+    yield cli
+    cli.run("pod", "rm", "--all", "--force", timeout=300)
+    cli.run("rm", "--all", "--force", timeout=300)
 
 
 @pytest.fixture(scope="session", params=["docker", "podman"])

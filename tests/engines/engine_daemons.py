@@ -23,9 +23,18 @@ DOCKER_CLIENT = "/usr/bin/docker"
 DOCKERD = "/usr/sbin/dockerd"
 START_TIMEOUT_S = 120
 STOP_TIMEOUT_S = 60
-# Rootful podman 4.3 on this kernel's hybrid cgroup layout: crun refuses it, systemd cgroups are
-# absent, and the default ulimits are above what runc may set here.
-PODMAN_CREATE_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
+# Rootful podman 4.3 on this kernel's hybrid cgroup layout: crun refuses it (runc), systemd
+# cgroups are absent (cgroupfs), no journald (file events), and the default ulimits are above
+# what runc may set here. A config file rather than flags, so that `kube play` gets them too.
+PODMAN_CONF = """\
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
+[engine]
+cgroup_manager = "cgroupfs"
+runtime = "runc"
+events_logger = "file"
+"""
 
 
 class EngineError(RuntimeError):
@@ -165,28 +174,18 @@ def wait_for_exit(pid, timeout):
     os.kill(pid, signal.SIGKILL)
 
 
-class PodmanCli(Cli):
-    """podman's command line, which gives every `run` the flags this host needs."""
-
-    def command(self, *args):
-        argv = super().command(*args)
-        if args and args[0] == "run":
-            at = len(self.argv) + 1
-            argv[at:at] = PODMAN_CREATE_FLAGS
-        return argv
-
-
 def podman():
     """Rootful podman with private storage; no daemon to start."""
     debian.ensure_packages("podman", "runc")
     root, runroot = STATE / "podman", RUNTIME / "podman"
     for path in (root, runroot):
         path.mkdir(parents=True, exist_ok=True)
-    argv = ["podman", "--root", str(root), "--runroot", str(runroot),
-            "--cgroup-manager=cgroupfs", "--runtime", "runc", "--events-backend=file"]
-    env = dict(os.environ)
+    conf = STATE / "podman-containers.conf"
+    conf.write_text(PODMAN_CONF)
+    argv = ["podman", "--root", str(root), "--runroot", str(runroot)]
+    env = dict(os.environ, CONTAINERS_CONF=str(conf))
     env.pop("DOCKER_HOST", None)
-    cli = PodmanCli(argv, env)
+    cli = Cli(argv, env)
     cli.run("pod", "rm", "--all", "--force", timeout=300)
     cli.run("rm", "--all", "--force", timeout=300)
     return cli
