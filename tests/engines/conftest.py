@@ -78,6 +78,20 @@ def debian_image(docker, base_image, build_context):
 
 
 @pytest.fixture(scope="session")
+def multistage_image(docker, base_image, build_context, tmp_path_factory):
+    """docker/Dockerfile.multistage (pip install into the base's own Python, no venv) on a
+    stand-in for python:3.11-slim, which no registry here serves: the Debian base with a
+    Python environment at /usr/local, whose bin/ comes first on PATH, as in the python images."""
+    ctx = tmp_path_factory.mktemp("usrlocal-python")
+    (ctx / "Dockerfile").write_text("ARG BASE\nFROM ${BASE}\nRUN python3 -m venv /usr/local\n")
+    python_like = engine_images.build(docker, ctx / "Dockerfile",
+                                      "pyinit-test/usrlocal-python:latest", ctx, BASE=base_image)
+    return engine_images.build(docker, engine_images.REPO / "docker" / "Dockerfile.multistage",
+                               "pyinit-test/app-multistage:latest", build_context,
+                               BASE=python_like, WHEELS="dist")
+
+
+@pytest.fixture(scope="session")
 def test_image(docker, app_image, base_image, tmp_path_factory):
     """The app image plus the test's programs: a TERM-ignoring app and broken commands."""
     ctx = tmp_path_factory.mktemp("test-image")
