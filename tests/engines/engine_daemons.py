@@ -50,7 +50,8 @@ def default_signals():
 
 class Cli:
     """One engine's command line: `run(*args)` returns the CompletedProcess, `ok(*args)` its
-    stdout and raises EngineError naming the command when it fails."""
+    stdout and raises EngineError naming the command when it fails. Commands start with
+    default signal dispositions: podman's containers descend from the podman command itself."""
 
     def __init__(self, argv, env):
         self.argv = list(argv)
@@ -64,7 +65,7 @@ class Cli:
         if input is None:
             kwargs.setdefault("stdin", subprocess.DEVNULL)
         return subprocess.run(self.command(*args), env=self.env, input=input, text=True,
-                              timeout=timeout, **kwargs)
+                              timeout=timeout, preexec_fn=default_signals, **kwargs)
 
     def ok(self, *args, timeout=120, **kwargs):
         done = self.run(*args, timeout=timeout, **kwargs)
@@ -81,7 +82,8 @@ class Cli:
         return json.loads(self.ok("inspect", "-f", "{{json .State}}", name))
 
     def popen(self, *args, **kwargs):
-        return subprocess.Popen(self.command(*args), env=self.env, **kwargs)
+        return subprocess.Popen(self.command(*args), env=self.env, preexec_fn=default_signals,
+                                **kwargs)
 
 
 class Dockerd:

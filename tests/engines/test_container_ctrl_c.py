@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from engine_checks import host_pid, wait_until_settled
+
 INITS = ("pyinit", "--init")
 
 
@@ -31,8 +33,9 @@ def read_until(master, text, timeout):
     return seen
 
 
-def ctrl_c(cli, name, flags, image, command, ready):
-    """Run `docker run -it` on a pty, type Ctrl-C once `ready` is printed: (exit code, output)."""
+def ctrl_c(cli, name, flags, image, command, ready, running=None):
+    """Run `docker run -it` on a pty, type Ctrl-C once `ready` is printed (and a process named
+    `running` exists in the container): (exit code, output)."""
     master, slave = pty.openpty()
     client = cli.popen("run", "-it", "--network=none", "--name", name, *flags, image,
                           *command, stdin=slave, stdout=slave, stderr=slave,
@@ -40,6 +43,9 @@ def ctrl_c(cli, name, flags, image, command, ready):
     os.close(slave)
     try:
         output = read_until(master, ready, 120)
+        if running:
+            wait_until_settled(host_pid(cli, name),
+                               lambda procs: any(cmd == running for _, _, cmd in procs))
         os.write(master, b"\x03")
         code = client.wait(60)
         try:
@@ -72,8 +78,10 @@ def test_app_handling_sigint_exits_0(engine, container_name, init):
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("init", INITS)
 def test_shell_dies_of_sigint_with_130(engine, container_name, init):
-    """A shell waiting for `sleep` dies of SIGINT like it would on a desktop terminal: exit 130."""
+    """A shell waiting for `sleep` dies of SIGINT like it would on a desktop terminal: exit 130.
+    (Ctrl-C waits for `sleep` to run: a shell interrupted before it forks a foreground job
+    lets that job run to its end, and so would a desktop shell.)"""
     flags = engine.init_flags if init == "--init" else []
     code, output = ctrl_c(engine.cli, container_name("ctrl-c-sh"), flags, engine.app,
-                          ["sh", "-c", "echo ready; sleep 1000"], b"ready")
+                          ["sh", "-c", "echo ready; sleep 1000"], b"ready", "sleep")
     assert code == 130, output
