@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from helpers import rootfs
@@ -74,17 +75,21 @@ def host_interpreter(version):
                        % (version, ", ".join(c for c in candidates if c), version, version))
 
 
+# What the wheel is built from (the rest of the tree does not change it).
+WHEEL_SOURCES = ("pyinit", "launcher", "pyinit_core.pyx", "setup.py", "pyproject.toml",
+                 "MANIFEST.in", "LICENSE")
+
+
 def tree_digest():
-    """Digest of what the wheel is built from, so an unchanged tree reuses its wheel."""
+    """Digest of what the wheel is built from, so an unchanged tree reuses its wheel (also in
+    a tree that is not a git checkout, such as an unpacked sdist)."""
     digest = hashlib.sha256()
-    listed = subprocess.run(["git", "-C", str(REPO), "ls-files", "-co", "--exclude-standard"],
-                            capture_output=True, text=True, timeout=60).stdout.split()
-    for name in sorted(listed):
-        if name.startswith(("tests/", "docs/", "bench/", "docker/")) or name == "README.md":
-            continue
-        path = REPO / name
-        if path.is_file():
-            digest.update(name.encode() + b"\0" + path.read_bytes())
+    for source in WHEEL_SOURCES:
+        top = REPO / source
+        paths = sorted(top.rglob("*")) if top.is_dir() else [top]
+        for path in paths:
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".so":
+                digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -107,6 +112,10 @@ def wheels():
     for wheel in partial.iterdir():
         shutil.copy2(wheel, out / wheel.name)
     shutil.rmtree(partial)
+    # Wheels of earlier trees: kept a day (another checkout may be using them), then dropped.
+    for old in out.parent.iterdir():
+        if old != out and time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
     return out
 
 
