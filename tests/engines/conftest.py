@@ -5,8 +5,6 @@ cached Debian root filesystem as the base image and build the project's images o
 loudly when any of that cannot be done. Run this tier alone with `pytest tests/engines`.
 """
 
-import shutil
-import subprocess
 import textwrap
 import uuid
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import engine_daemons
-from engine_checks import wait_for_exit, wait_for_log
+from engine_checks import wait_for_log
 from helpers import debian
 
 K8S = Path(__file__).resolve().parents[2] / "docker" / "k8s"
