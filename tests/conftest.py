@@ -17,7 +17,8 @@ from helpers import programs
 # Environment variables that change pyinit's behaviour: no test inherits them by accident.
 PYINIT_VARIABLES = ("PYINIT_SUBREAPER", "PYINIT_KILL_PROCESS_GROUP", "PYINIT_VERBOSITY",
                     "PYINIT_GRACE", "PYINIT_REPORT_FORMAT", "PYINIT_PYTHON", "TINI_SUBREAPER",
-                    "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY")
+                    "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY", "PYINIT_TIMEOUT",
+                    "PYINIT_STOP_REPORT_AFTER", "PYINIT_TERMINATION_LOG")
 
 
 @pytest.fixture(autouse=True)
