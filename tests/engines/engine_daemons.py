@@ -53,9 +53,10 @@ class Cli:
     stdout and raises EngineError naming the command when it fails. Commands start with
     default signal dispositions: podman's containers descend from the podman command itself."""
 
-    def __init__(self, argv, env):
+    def __init__(self, argv, env, cwd=None):
         self.argv = list(argv)
         self.env = env
+        self.cwd = cwd
 
     def command(self, *args):
         return self.argv + [str(a) for a in args]
@@ -65,7 +66,8 @@ class Cli:
         if input is None:
             kwargs.setdefault("stdin", subprocess.DEVNULL)
         return subprocess.run(self.command(*args), env=self.env, input=input, text=True,
-                              timeout=timeout, preexec_fn=default_signals, **kwargs)
+                              timeout=timeout, preexec_fn=default_signals, cwd=self.cwd,
+                              **kwargs)
 
     def ok(self, *args, timeout=120, **kwargs):
         done = self.run(*args, timeout=timeout, **kwargs)
@@ -83,7 +85,7 @@ class Cli:
 
     def popen(self, *args, **kwargs):
         return subprocess.Popen(self.command(*args), env=self.env, preexec_fn=default_signals,
-                                **kwargs)
+                                cwd=self.cwd, **kwargs)
 
 
 class Dockerd:
@@ -193,14 +195,16 @@ def podman():
     """Rootful podman with private storage; no daemon to start."""
     debian.ensure_packages("podman", "runc")
     root, runroot = STATE / "podman", RUNTIME / "podman"
-    for path in (root, runroot):
+    # conmon writes an `oom` marker into its working directory when the OOM killer strikes.
+    workdir = RUNTIME / "podman-cwd"
+    for path in (root, runroot, workdir):
         path.mkdir(parents=True, exist_ok=True)
     conf = STATE / "podman-containers.conf"
     conf.write_text(PODMAN_CONF)
     argv = ["podman", "--root", str(root), "--runroot", str(runroot)]
     env = dict(os.environ, CONTAINERS_CONF=str(conf))
     env.pop("DOCKER_HOST", None)
-    cli = Cli(argv, env)
+    cli = Cli(argv, env, cwd=workdir)
     cli.run("pod", "rm", "--all", "--force", timeout=300)
     cli.run("rm", "--all", "--force", timeout=300)
     return cli
