@@ -1,13 +1,16 @@
-"""docker/ examples keep the facts pyinit depends on: exec-form entrypoint, one base image, a real app."""
+"""docker/ examples keep the facts pyinit depends on: exec-form entrypoint, one base image, a real app.
+
+These read the files; tests/engines builds and runs them under Docker and podman."""
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 DOCKER_DIR = Path(__file__).resolve().parents[1] / "docker"
-DOCKERFILES = ("Dockerfile", "Dockerfile.multistage")
+DOCKERFILES = ("Dockerfile", "Dockerfile.multistage", "Dockerfile.debian")
 
 
 def instructions(dockerfile):
@@ -33,12 +36,41 @@ def test_entrypoint_is_pyinit_in_exec_form(dockerfile):
     assert [json.loads(arg) for arg in entrypoints] == [["pyinit", "--"]]
 
 
+def stages(dockerfile):
+    """[(image it starts FROM, stage name or None)], `${ARG}`s of the global ARGs expanded to
+    their defaults, and the name of the stage each `FROM name-${ARG}` can select."""
+    defaults, result = {}, []
+    for name, arg in instructions(dockerfile):
+        if name == "ARG" and not result and "=" in arg:
+            key, value = arg.split("=", 1)
+            defaults[key.strip()] = value.strip()
+        elif name == "FROM":
+            words = arg.split()
+            image = re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(m.group(1), m.group(0)),
+                           words[0])
+            alias = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
+            result.append((image, alias))
+    return result
+
+
 @pytest.mark.timeout(10)
 @pytest.mark.parametrize("dockerfile", DOCKERFILES)
 def test_every_stage_uses_the_same_base_image(dockerfile):
-    """The launcher bakes in the builder's interpreter path: the runtime stage must have the same one."""
-    bases = {arg.split()[0] for name, arg in instructions(dockerfile) if name == "FROM"}
+    """Stages not built on another stage start FROM one base: the venv's python3 links into it."""
+    names = {alias for _, alias in stages(dockerfile) if alias}
+    bases = {image for image, _ in stages(dockerfile) if image not in names}
     assert len(bases) == 1, "stages built FROM different images: %s" % sorted(bases)
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_wheels_come_from_source_or_from_dist(dockerfile):
+    """`--build-arg WHEELS=source|dist` names a stage: compiled from the tree, or given in dist/."""
+    names = {alias for _, alias in stages(dockerfile) if alias}
+    assert {"wheels-source", "wheels-dist", "wheels"} <= names
+    assert ("wheels-${WHEELS}", "wheels") in [(arg.split()[0], arg.split()[-1])
+                                              for name, arg in instructions(dockerfile)
+                                              if name == "FROM"]
 
 
 @pytest.mark.timeout(10)
