@@ -167,7 +167,7 @@ cdef extern from *:
             return -errno;
         if (fd <= 2) {
             /* Started with a standard stream closed: keep that number free, as it was. */
-            int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            int moved = (int)syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 3);
             close(fd);
             if (moved < 0)
                 return -errno;
