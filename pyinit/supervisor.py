@@ -140,15 +140,36 @@ def _encode(items):
     return [os.fsencode(item) for item in items]
 
 
-def _tracer(config, fmt):
+def _tracer(config, fmt, stream):
     from pyinit import trace
-    return trace.Tracer(fmt, config.verbosity, sys.stderr, warn_on_reap=config.warn_on_reap,
+    return trace.Tracer(fmt, config.verbosity, stream, warn_on_reap=config.warn_on_reap,
                         pgroup=config.pgroup)
 
 
-def _write(record, fmt):
+def _write(record, fmt, stream=None):
     from pyinit import report   # lazily: a start that reports nothing never imports it
-    report.write(record, fmt)
+    report.write(record, fmt, stream)
+
+
+class _ReportStream:
+    """stderr for what pyinit writes while it supervises, made on first use: a
+    NonBlockingStderr, so that a stalled reader never stops reaping or forwarding."""
+
+    def __init__(self, fmt):
+        self.fmt = fmt
+        self._stream = None
+
+    def get(self):
+        if self._stream is None:
+            self._stream = sys.stderr
+            if not isinstance(sys.stderr, _Discard):
+                from pyinit import nonblocking_stderr, report
+                try:
+                    self._stream = nonblocking_stderr.NonBlockingStderr(
+                        lambda record: report.render(record, self.fmt))
+                except OSError:
+                    pass
+        return self._stream
 
 
 def run(config, fmt, child_mask, child_ignored):
@@ -159,9 +180,10 @@ def run(config, fmt, child_mask, child_ignored):
     if not pid1 and config.subreaper:
         core.set_child_subreaper()
 
+    reports = _ReportStream(fmt)
     tracer = None
     if config.verbosity or config.warn_on_reap:
-        tracer = _tracer(config, fmt)
+        tracer = _tracer(config, fmt, reports.get())
         core.set_event_sink(tracer)
         tracer.start(config.command, child_mask, child_ignored)
 
@@ -170,7 +192,7 @@ def run(config, fmt, child_mask, child_ignored):
         if tracer is not None and tracer.verbosity:
             tracer.write(record)
         else:
-            _write(record, fmt)
+            _write(record, fmt, reports.get())
 
     if not pid1 and not config.subreaper and not core.is_child_subreaper():
         say({"event": "warning", "cause": "not_a_reaper",
