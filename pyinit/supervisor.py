@@ -211,9 +211,12 @@ def run(config, fmt, child_mask, child_ignored):
     child_env = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env.items()]
 
     take_terminal = core.terminal_is_ours()
+    # The child always leads a process group of its own, as under tini and dumb-init: its
+    # `kill 0` then reaches its own group, not pyinit (which would forward it a second
+    # time) nor, outside a namespace, whoever started pyinit.
     pid, err, index, stage = core.spawn(
         _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
-        config.pgroup, take_terminal)
+        True, take_terminal)
     if pid < 0:
         if stage != core.EXEC_STAGE:
             # fork itself (stage 0) or the child's setup before execve failed: pyinit's own
