@@ -208,7 +208,8 @@ def run(config, fmt, child_mask, child_ignored):
         return _exit(tracer, preflight.exit_code_for(failure))
 
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
-    child_env = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env.items()]
+    from pyinit import environment
+    child_env = environment.as_execve_gave_it()
 
     take_terminal = core.terminal_is_ours()
     # The child always leads a process group of its own, as under tini and dumb-init: its
