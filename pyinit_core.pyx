@@ -176,6 +176,31 @@ cdef void emit(int kind, long a, long b, long c, long d) noexcept nogil:
             pass
 
 
+# Called when a forward fails (set by the supervisor whatever the verbosity): rare, so it
+# may take the GIL; the steady-state loop never does.
+cdef object _forward_failure_sink = None
+cdef bint _report_forward_failures = False
+
+
+cdef void forward_failed(int sig, int sent, pid_t target, int err) noexcept nogil:
+    # ESRCH: the target is gone (a group whose members all exited); the reap says the rest.
+    if err == ESRCH or not _report_forward_failures:
+        return
+    with gil:
+        try:
+            _forward_failure_sink(sig, sent, target, err)
+        except BaseException:
+            pass
+
+
+def set_forward_failure_sink(sink):
+    """Install (or remove, with None) the callable that receives (received, sent, target,
+    errno) for a forward that kill() or rt_sigqueueinfo() refused."""
+    global _forward_failure_sink, _report_forward_failures
+    _forward_failure_sink = sink
+    _report_forward_failures = sink is not None
+
+
 def set_event_sink(sink):
     """Install (or remove, with None) the callable that receives (kind, a, b, c, d) events."""
     global _sink, _events
@@ -460,6 +485,8 @@ cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil
                 err = errno
         elif kill(target, sent) != 0:
             err = errno
+        if err != 0:
+            forward_failed(sig, sent, target, err)
     if _events:
         emit(EV_FORWARD, sig, sent, target, err)
 

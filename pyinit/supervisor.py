@@ -194,6 +194,8 @@ def run(config, fmt, child_mask, child_ignored):
         else:
             _write(record, fmt, reports.get())
 
+    core.set_forward_failure_sink(_ForwardFailures(say))
+
     if not pid1 and not config.subreaper and not core.is_child_subreaper():
         say({"event": "warning", "cause": "not_a_reaper",
              "message": "pyinit is not PID 1 and not a child subreaper: orphans "
@@ -251,6 +253,22 @@ def run(config, fmt, child_mask, child_ignored):
     if code in config.remap_exit:
         code = 0
     return _exit(tracer, code)
+
+
+class _ForwardFailures:
+    """One warning per (signal, errno) for forwards the kernel refused, with or without -v:
+    a SIGTERM that cannot reach the child is why `docker stop` then waits and kills."""
+
+    def __init__(self, say):
+        self.say = say
+        self.seen = set()
+
+    def __call__(self, received, sent, target, err):
+        if (sent, err) in self.seen:
+            return
+        self.seen.add((sent, err))
+        from pyinit import hints
+        self.say(hints.forward_failed(received, sent, target, err))
 
 
 def _exit(tracer, code):
