@@ -237,7 +237,8 @@ def run(config, fmt, child_mask, child_ignored):
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
         rewrite[received] = sent
-    status = core.supervise(pid, config.pgroup, rewrite, job_control=take_terminal and not pid1)
+    job_control = take_terminal and not pid1 and _parent_does_job_control()
+    status = core.supervise(pid, config.pgroup, rewrite, job_control=job_control)
     if take_terminal:
         core.give_terminal_back(pid)
     code = exit_code_of(status)
@@ -269,6 +270,27 @@ class _ForwardFailures:
         self.seen.add((sent, err))
         from pyinit import hints
         self.say(hints.forward_failed(received, sent, target, err))
+
+
+SIGTSTP_BIT = 1 << (20 - 1)
+
+
+def _parent_does_job_control():
+    """Whether pyinit's parent is a job-control shell, which sees pyinit stop and continues
+    it (fg, bg): only then may pyinit stop itself when its child stops.
+
+    Such a shell ignores SIGTSTP (so that ^Z stops its jobs, not itself); tini, dumb-init
+    and container runtimes do not, and under them a stopped pyinit would never be continued.
+    Unknown (no /proc of ours) counts as no: never stopping is the side that cannot wedge.
+    """
+    from pyinit import procinfo
+    if procinfo.proc_state() != "ours":
+        return False
+    status = procinfo.read_status(os.getppid()) or {}
+    try:
+        return bool(int(status.get("SigIgn", "0"), 16) & SIGTSTP_BIT)
+    except ValueError:
+        return False
 
 
 def _exit(tracer, code):
