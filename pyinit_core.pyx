@@ -23,7 +23,7 @@ statuses; the 128+N mapping is the caller's.
 from libc.errno cimport errno, EINTR, ECHILD, EACCES, ENOENT, ENOTDIR, ESRCH, ESTALE, ENODEV, ETIMEDOUT
 from libc.stdint cimport uint64_t, int64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
+from libc.string cimport memset, memcpy, memcmp
 from posix.types cimport pid_t, uid_t
 from posix.unistd cimport fork, close, read, write, _exit, execve, setpgid, getpid
 
@@ -256,6 +256,25 @@ def set_parent_death_signal(int sig):
 def set_process_name(bytes name):
     """What `ps` and /proc/PID/comm show: pyinit, not python3."""
     prctl(PR_SET_NAME, <unsigned long><char *>name, 0, 0, 0)
+
+
+def set_process_title(bytes title, unsigned long start, unsigned long end, bytes current):
+    """Overwrite this process's argv area [start, end) (arg_start/arg_end of /proc/self/stat)
+    with `title` (NUL-separated words), so that ps and `docker top` show it instead of the
+    interpreter's command line. The area is first checked to hold `current` (what
+    /proc/self/cmdline read), then zeroed entirely, so nothing of the long original is
+    left; a title longer than the area is cut, keeping the last NUL. Returns whether it
+    was written."""
+    cdef char *area = <char *>start
+    cdef size_t size = end - start
+    cdef size_t length = len(title)
+    if end <= start or <size_t>len(current) != size or memcmp(area, <char *>current, size) != 0:
+        return False
+    if length > size - 1:
+        length = size - 1
+    memset(area, 0, size)
+    memcpy(area, <char *>title, length)
+    return True
 
 
 def terminal_is_ours():

@@ -212,6 +212,7 @@ def run(config, fmt, child_mask, child_ignored):
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
     from pyinit import environment
     child_env = environment.as_execve_gave_it()
+    _show_title(config.command)
 
     take_terminal = core.terminal_is_ours()
     # The child always leads a process group of its own, as under tini and dumb-init: its
@@ -270,6 +271,23 @@ class _ForwardFailures:
         self.seen.add((sent, err))
         from pyinit import hints
         self.say(hints.forward_failed(received, sent, target, err))
+
+
+def _show_title(command):
+    """ps and `docker top` show PID 1 as `pyinit -- CMD ARGS`, not as the interpreter's
+    long `python3 -I -c ...` line: the argv area, found through /proc/self/stat, is
+    overwritten (after the environment was read: the two areas are neighbours)."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+        with open("/proc/self/cmdline", "rb") as f:
+            current = f.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        start, end = int(fields[45]), int(fields[46])   # arg_start, arg_end (fields 48, 49)
+    except (OSError, ValueError, IndexError):
+        return   # no /proc: the title stays the interpreter's
+    title = b"\0".join([b"pyinit", b"--"] + [os.fsencode(word) for word in command])
+    core.set_process_title(title, start, end, current)
 
 
 SIGTSTP_BIT = 1 << (20 - 1)

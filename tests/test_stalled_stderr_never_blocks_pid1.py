@@ -61,6 +61,7 @@ def test_a_full_stderr_pipe_neither_stops_reaping_nor_forwarding(pyinit, flag):
                                        "sh", "-c", CHILD],
                             stdout=subprocess.PIPE, stderr=write_end)
     os.close(write_end)
+    init = None
     try:
         init = wait_for(lambda: (children(proc.pid) or [None])[0], 10, "the namespace's PID 1")
         flags = proc.stdout.readline().split()
@@ -75,6 +76,8 @@ def test_a_full_stderr_pipe_neither_stops_reaping_nor_forwarding(pyinit, flag):
         written += read_available(read_end)
     finally:
         if proc.poll() is None:
+            if init is not None:
+                os.kill(init, 9)   # a wedged PID 1 would outlive unshare
             proc.kill()
             proc.wait(10)
         os.close(read_end)
