@@ -34,7 +34,8 @@ def test_interpreter_without_pyinit_is_one_line_and_1(pyinit, monkeypatch, tmp_p
 @pytest.mark.timeout(30)
 def test_launcher_runs_the_interpreter_it_was_built_with(pyinit):
     """Without PYINIT_PYTHON the launcher execs the venv's own interpreter."""
-    result = run_plain(pyinit, ["-s", "--", "sh", "-c", "cat /proc/$PPID/cmdline | tr '\\0' ' '"])
+    # /proc/PID/exe, not cmdline: pyinit rewrites its command line to `pyinit -- CMD`.
+    result = run_plain(pyinit, ["-s", "--", "sh", "-c", "readlink /proc/$PPID/exe"])
     assert result.returncode == 0, result.stderr
     interpreter = result.stdout.split()[0]
     assert os.path.realpath(interpreter) == os.path.realpath(sys.executable)
