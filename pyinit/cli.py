@@ -43,13 +43,37 @@ options:
                            env PYINIT_REPORT_FORMAT)
   -l, --license            show the license and exit
   -h, --help               show this help and exit
-      --version            show the version and exit
+  -V, --version            show the version and exit
 
 exit codes: CMD's own; 128+N when CMD died of signal N; 2 bad usage; 1 pyinit itself failed;
 126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader).
 """
 
-LICENSE = "pyinit is distributed under the MIT license.\n"
+# What -l prints (as tini's -l prints its license). The one place the text lives in the
+# package; the LICENSE file of the source tree carries the same words.
+LICENSE = """\
+MIT License
+
+Copyright (c) 2026 the pyinit authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy
+of this software and associated documentation files (the "Software"), to deal
+in the Software without restriction, including without limitation the rights
+to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+copies of the Software, and to permit persons to whom the Software is
+furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
+OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
+SOFTWARE.
+"""
 
 
 class UsageError(Exception):
@@ -73,42 +97,63 @@ def _env(env, names):
 
 
 def _env_flag(env, names):
-    name, value = _env(env, names)
-    if name is None:
-        return False
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    return True
+    """How the on/off variables are read. PYINIT_*: unset or empty is off; 0, false, no
+    and off (any case) are off; anything else is on. TINI_*: on when set at all, even
+    empty or 0, as tini reads them (getenv() != NULL). A non-empty PYINIT_* decides over
+    its TINI_* twin."""
+    for name in names:
+        value = env.get(name)
+        if value is None:
+            continue
+        if name.startswith("TINI_"):
+            return True
+        if value != "":
+            return value.lower() not in ("0", "false", "no", "off")
+    return False
+
+
+# Longest value an option or number variable may have: anything longer is a mistake, and
+# is shown shortened (int() of thousands of digits would even raise).
+MAX_VALUE_CHARS = 64
+
+
+def _shown(text):
+    """The value as a usage error quotes it: repr, cut to a readable length."""
+    if len(text) <= 40:
+        return repr(text)
+    return "%r... (%d characters)" % (text[:32], len(text))
 
 
 def _parse_exit_code(text):
-    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 255:
-        raise UsageError("exit code %r for -e is not a number from 0 to 255" % text)
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 3 or not 0 <= int(text) <= 255:
+        raise UsageError("exit code %s for -e is not a number from 0 to 255" % _shown(text))
     return int(text)
 
 
 def _parse_rewrite(text):
     source, sep, target = text.partition(":")
     if not sep:
-        raise UsageError("--rewrite %r: expected FROM:TO, e.g. TERM:QUIT or 15:0" % text)
+        raise UsageError("--rewrite %s: expected FROM:TO, e.g. TERM:QUIT or 15:0" % _shown(text))
     try:
         received = signames.parse(source)
         sent = signames.parse(target, allow_zero=True)
     except ValueError as error:
-        raise UsageError("--rewrite %r: %s" % (text, error)) from None
+        raise UsageError("--rewrite %s: %s" % (_shown(text), error)) from None
     if received in (9, 19):
-        raise UsageError("--rewrite %r: %s never reaches pyinit" % (text, signames.name(received)))
+        raise UsageError("--rewrite %s: %s never reaches pyinit" % (_shown(text), signames.name(received)))
     if received == 17:
-        raise UsageError("--rewrite %r: SIGCHLD is how pyinit learns of exits; it is not forwarded" % text)
+        raise UsageError("--rewrite %s: SIGCHLD is how pyinit learns of exits; it is not forwarded" % _shown(text))
     return received, sent
 
 
 def _spelled(origin, text):
     """How the user wrote it: `--grace '5'` for a flag, `PYINIT_GRACE='5'` for a variable."""
-    return "%s%r" % (origin, text) if origin.endswith("=") else "%s %r" % (origin, text)
+    return "%s%s" % (origin, _shown(text)) if origin.endswith("=") else "%s %s" % (origin, _shown(text))
 
 
 def _parse_grace(text, origin):
+    if len(text) > MAX_VALUE_CHARS:
+        raise UsageError("%s is not a number of seconds from 0 to 86400" % _spelled(origin, text))
     try:
         seconds = float(text)
     except ValueError:
@@ -140,8 +185,13 @@ _OPTIONS = {
     "--report-format": ("report_format", True),
     "-l": ("license", False), "--license": ("license", False),
     "-h": ("help", False), "--help": ("help", False),
-    "--version": ("version", False),
+    "-V": ("version", False), "--version": ("version", False),
 }
+
+
+def _check_length(spelled, value):
+    if len(value) > MAX_VALUE_CHARS:
+        raise UsageError("option %s: the value %s is too long to be one" % (spelled, _shown(value)))
 
 
 def _split_options(args):
@@ -166,6 +216,8 @@ def _split_options(args):
                 inline = args[i]
             elif eq and not takes_value:
                 raise UsageError("option %s takes no value" % spelled)
+            if takes_value:
+                _check_length(spelled, inline)
             found.append((name, inline if takes_value else None, spelled))
         else:
             # Short options cluster (-vvv, -sg) and take a value attached or next (-pTERM, -p TERM).
@@ -182,6 +234,7 @@ def _split_options(args):
                         if i >= len(args):
                             raise UsageError("option %s needs a value" % spelled)
                         value = args[i]
+                    _check_length(spelled, value)
                     found.append((name, value, spelled))
                     break
                 found.append((name, None, spelled))
@@ -207,8 +260,8 @@ def parse(args, env):
     }
     name, raw = _env(env, ENV_VERBOSITY)
     if name:
-        if not (raw.isascii() and raw.isdigit()):
-            raise UsageError("%s=%r is not a whole number" % (name, raw))
+        if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > 3:
+            raise UsageError("%s=%s is not a whole number from 0 to 999" % (name, _shown(raw)))
         values["verbosity"] = int(raw)
     name, raw = _env(env, ENV_GRACE)
     if name:
