@@ -162,7 +162,8 @@ def _shebang_crlf(r):
 
 def _simple(text):
     return lambda r: text % {"resolved": r.get("resolved"), "interpreter": r.get("interpreter"),
-                             "mount": r.get("mount")}
+                             "mount": r.get("mount"), "program": r.get("program"),
+                             "detail": r.get("detail")}
 
 
 _HINTS = {
@@ -182,6 +183,8 @@ _HINTS = {
     "text_file_busy": _simple("%(resolved)s is open for writing by another process (ETXTBSY); start it "
                               "after the copy or download that writes it has finished."),
     "symlink_loop": _simple("%(resolved)s goes through a symlink loop (or too many symlinks); fix the link."),
+    "env_loop": _simple("%(resolved)s starts with #!%(interpreter)s %(program)s, and %(detail)s: "
+                        "the program never runs; put the real interpreter on the #! line."),
     "interpreter_loop": _simple("The #! interpreters starting at %(resolved)s nest deeper than the kernel "
                                 "allows; point the #! line at a binary."),
     "name_too_long": _simple("The path %(resolved)s is longer than the kernel accepts; use a shorter path."),
