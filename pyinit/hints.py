@@ -183,6 +183,8 @@ _HINTS = {
     "text_file_busy": _simple("%(resolved)s is open for writing by another process (ETXTBSY); start it "
                               "after the copy or download that writes it has finished."),
     "symlink_loop": _simple("%(resolved)s goes through a symlink loop (or too many symlinks); fix the link."),
+    "check_incomplete": _simple("Nothing is known about whether the command would start: run --check "
+                                "again with more memory (ulimit -v, the build's memory limit)."),
     "env_loop": _simple("%(resolved)s starts with #!%(interpreter)s %(program)s, and %(detail)s: "
                         "the program never runs; put the real interpreter on the #! line."),
     "interpreter_loop": _simple("The #! interpreters starting at %(resolved)s nest deeper than the kernel "

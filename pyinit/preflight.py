@@ -26,6 +26,9 @@ from . import elf, untrusted
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
+# --check could not finish (MemoryError under `ulimit -v`, an unexpected error): nothing is
+# known about whether CMD would start, so neither 0 nor 126/127.
+EXIT_CHECK_INCOMPLETE = 3
 
 # cause -> (errno name the kernel's execve returns for it, exit code)
 # errno None: execve itself succeeds and the program fails right after.
@@ -51,6 +54,7 @@ CAUSES = {
     "out_of_memory": ("ENOMEM", EXIT_CANNOT_EXECUTE),
     "operation_not_permitted": ("EPERM", EXIT_CANNOT_EXECUTE),
     "exec_error": (None, EXIT_CANNOT_EXECUTE),
+    "check_incomplete": (None, EXIT_CHECK_INCOMPLETE),
 }
 
 # When execve itself fails and the diagnosis finds nothing better, the errno decides.
@@ -115,8 +119,18 @@ def check(argv, env, deep=False):
     """
     try:
         return _preflight(list(argv), env, deep, True)[0]
-    except Exception:   # a bug here must not fail a valid image's build
-        return None
+    except Exception as error:
+        # Never "would start" for a check that did not finish: say why, exit 3.
+        return _check_incomplete(argv, error)
+
+
+def _check_incomplete(argv, error):
+    record = {"event": "check_incomplete", "cause": "check_incomplete",
+              "message": "the check stopped before it could decide: %s: %s"
+                         % (type(error).__name__, error)}
+    record["argv"] = list(argv)
+    record["resolved"] = None
+    return _finish(record)
 
 
 def preflight(argv, env, deep=False, warn=None):

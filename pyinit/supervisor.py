@@ -37,7 +37,7 @@ def _finish(code):
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except BaseException:   # OSError, ValueError; MemoryError under ulimit -v
             pass
     os._exit(code)
 
@@ -78,14 +78,26 @@ def launched():
     main(sys.argv[2:], inherited=(int(mask, 16), int(ignored, 16)))
 
 
+# Written when even the report of an internal error fails (MemoryError under ulimit -v).
+_LAST_RESORT = (b'{"event": "pyinit_failed", "cause": "internal_error", "message": '
+                b'"an error occurred, and reporting it failed too (out of memory?)"}\n')
+
+
 def main(args, inherited):
     try:
         _main(args, inherited)
     except Exception as error:
         # A bug in pyinit must still end in one structured line and a documented code.
-        import json
-        _print(sys.stderr, json.dumps({"event": "pyinit_failed", "cause": "internal_error",
-                                       "message": "%s: %s" % (type(error).__name__, error)}) + "\n")
+        try:
+            import json
+            _print(sys.stderr, json.dumps({"event": "pyinit_failed", "cause": "internal_error",
+                                           "message": "%s: %s" % (type(error).__name__, error)})
+                   + "\n")
+        except BaseException:
+            try:
+                os.write(2, _LAST_RESORT)
+            except BaseException:
+                pass
         _finish(EXIT_FAILURE)
 
 
