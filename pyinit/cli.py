@@ -30,7 +30,7 @@ options:
   -s, --subreaper          become a child subreaper when not PID 1 (env PYINIT_SUBREAPER=1)
   -p, --pdeathsig SIG      signal pyinit gets when its parent dies (forwarded to CMD)
   -v, --verbose            trace signals, forwards, reaps and exit as JSON lines on stderr
-                           (repeatable; env PYINIT_VERBOSITY=N)
+                           (repeatable; env PYINIT_VERBOSITY=N; N=0 silences warnings)
   -w, --warn-on-reap       warn about every reaped zombie that is not CMD
   -g, --pgroup             forward signals to CMD's process group (env PYINIT_KILL_PROCESS_GROUP=1)
   -e, --remap-exit CODE    report CMD's exit code CODE as 0 (repeatable)
@@ -257,12 +257,15 @@ def parse(args, env):
         "grace": DEFAULT_GRACE_SECONDS,
         "report_format": None,
         "mode": "run",
+        "warnings": True,
     }
     name, raw = _env(env, ENV_VERBOSITY)
     if name:
         if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > 3:
             raise UsageError("%s=%s is not a whole number from 0 to 999" % (name, _shown(raw)))
         values["verbosity"] = int(raw)
+        # Level 0 set on purpose silences warnings, as tini's does; failures still show.
+        values["warnings"] = values["verbosity"] > 0
     name, raw = _env(env, ENV_GRACE)
     if name:
         values["grace"] = _parse_grace(raw, name + "=")
@@ -282,6 +285,7 @@ def parse(args, env):
             values[option] = True
         elif option == "verbose":
             values["verbosity"] += 1
+            values["warnings"] = True
         elif option == "pdeathsig":
             try:
                 values["pdeathsig"] = signames.parse(value)

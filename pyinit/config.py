@@ -18,6 +18,7 @@ class Config:
         "grace",            # --grace seconds (float) / PYINIT_GRACE
         "report_format",    # "json" | "text"
         "mode",             # "run" | "check" | "doctor"
+        "warnings",         # False with PYINIT_VERBOSITY=0 / TINI_VERBOSITY=0: warnings silenced
     )
 
     def __init__(self, **values):

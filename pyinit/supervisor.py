@@ -200,6 +200,8 @@ def run(config, fmt, child_mask, child_ignored):
         tracer.start(config.command, child_mask, child_ignored)
 
     def say(record):
+        if not config.warnings and record.get("event") in ("warning", "preflight_warning"):
+            return
         # With -v, warnings and failure reports are part of the trace (timestamped, in order).
         if tracer is not None and tracer.verbosity:
             tracer.write(record)
@@ -209,10 +211,7 @@ def run(config, fmt, child_mask, child_ignored):
     core.set_forward_failure_sink(_ForwardFailures(say))
 
     if not pid1 and not config.subreaper and not core.is_child_subreaper():
-        say({"event": "warning", "cause": "not_a_reaper",
-             "message": "pyinit is not PID 1 and not a child subreaper: orphans "
-                        "will not be re-parented to it and will not be reaped",
-             "hint": "run it as PID 1 of a PID namespace, or pass -s (PYINIT_SUBREAPER=1)"})
+        say(_not_a_reaper())
 
     from pyinit import preflight
     env = os.environ
@@ -267,6 +266,25 @@ def run(config, fmt, child_mask, child_ignored):
     if code in config.remap_exit:
         code = 0
     return _exit(tracer, code)
+
+
+def _not_a_reaper():
+    """The warning for a pyinit that is neither PID 1 nor a subreaper. Orphans then go to
+    PID 1 (or a subreaper above pyinit), which may well reap them: under `docker run
+    --init`, tini is PID 1 and does. Say what is true, naming PID 1 when /proc tells."""
+    from pyinit import procinfo
+    init = procinfo.comm(1) if procinfo.proc_state() == "ours" else None
+    record = {"event": "warning", "cause": "not_a_reaper",
+              "message": "pyinit is not PID 1 and not a child subreaper: orphans of the command "
+                         "are re-parented to PID 1%s (or a subreaper above pyinit), not to "
+                         "pyinit, and are reaped only if that process reaps them"
+                         % (" (%s)" % init if init else ""),
+              "hint": "nothing to do when PID 1 is an init that reaps (docker run --init, "
+                      "tini, dumb-init, pyinit); otherwise run pyinit as PID 1 of a PID "
+                      "namespace, or pass -s (PYINIT_SUBREAPER=1)"}
+    if init:
+        record["pid1_command"] = init
+    return record
 
 
 class _ForwardFailures:
