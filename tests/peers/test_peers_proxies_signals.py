@@ -37,7 +37,10 @@ class Recorded:
 
     def close(self):
         if self.proc.poll() is None:
-            self.send(9)
+            try:
+                self.send(9)   # PID 1, when it runs in a namespace: unshare would outlive it
+            except ProcessLookupError:
+                pass
             self.proc.kill()
         self.proc.wait(10)
 
