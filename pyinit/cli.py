@@ -37,7 +37,8 @@ options:
   -r, --rewrite FROM:TO    forward signal FROM as TO; TO=0 drops it (repeatable)
       --grace SECONDS      after CMD exits, give the processes left SECONDS between SIGTERM
                            and SIGKILL (default 3; 0 exits at once, as tini; env PYINIT_GRACE)
-      --check              only validate that CMD would start: exit 0, 126 or 127
+      --check              only validate that CMD would start: exit 0, 126 or 127 (3: the
+                           check could not finish)
       --doctor             report on this PID namespace, mounts, credentials and limits
       --report-format FMT  json or text (default: text on a terminal, else json;
                            env PYINIT_REPORT_FORMAT)
@@ -46,7 +47,8 @@ options:
   -V, --version            show the version and exit
 
 exit codes: CMD's own; 128+N when CMD died of signal N; 2 bad usage; 1 pyinit itself failed;
-126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader).
+126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader);
+3 (--check only) the check could not finish.
 """
 
 # What -l prints (as tini's -l prints its license). The one place the text lives in the
