@@ -33,8 +33,13 @@ def exit_code_of(status):
     return 128 + (status & 0x7F)
 
 
+# NonBlockingStderr streams made by run(): _finish gives a record's unwritten tail one last
+# try (without waiting: a stalled reader must not keep the container from exiting).
+_REPORT_STREAMS = []
+
+
 def _finish(code):
-    for stream in (sys.stdout, sys.stderr):
+    for stream in [sys.stdout, sys.stderr] + _REPORT_STREAMS:
         try:
             stream.flush()
         except BaseException:   # OSError, ValueError; MemoryError under ulimit -v
@@ -179,6 +184,7 @@ class _ReportStream:
                 try:
                     self._stream = nonblocking_stderr.NonBlockingStderr(
                         lambda record: report.render(record, self.fmt))
+                    _REPORT_STREAMS.append(self._stream)
                 except OSError:
                     pass
         return self._stream
