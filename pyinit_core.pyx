@@ -1,4 +1,5 @@
-# cython: language_level=3, boundscheck=False, wraparound=False
+# cython: language_level=3, boundscheck=False, wraparound=False, binding=False
+# binding=False: plain C functions instead of cyfunction objects, 0.05 ms less on every start.
 """pyinit_core: the part of pyinit that must not be Python.
 
 Everything from fork() to execve(), and the steady-state wait loop, runs here as C: nogil,
@@ -120,6 +121,106 @@ cdef extern from *:
     int pyinit_is_ignored(int sig) nogil
     int pyinit_sigqueue(pid_t pid, int sig, const siginfo_t *received) nogil
 
+# The flight recorder: a fixed ring of events in a memfd that pyinit maps read-write and
+# `pyinit --events` maps read-only through /proc/PID/fd (see pyinit/explain/events.py, which
+# holds the reader's copy of this layout). Writing one event is a clock read and 32 bytes: no
+# Python, no allocation, no system call beyond the vDSO clock.
+cdef extern from *:
+    """
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <stddef.h>
+    #include <stdint.h>
+    #include <string.h>
+    #include <time.h>
+    #include <sys/mman.h>
+    #include <sys/syscall.h>
+    #define PYINIT_RING_MAGIC "PYINITEV"
+    #define PYINIT_RING_VERSION 1
+    #define PYINIT_RING_SLOTS 1024
+    struct pyinit_event {          /* 32 bytes */
+        uint64_t t_ns;             /* CLOCK_MONOTONIC */
+        uint32_t kind;
+        int32_t a, b, c, d;
+        uint32_t seq;              /* (index + 1) mod 2^32 once complete; 0 while written */
+    };
+    struct pyinit_ring {           /* 64-byte header, then the slots */
+        char magic[8];
+        uint32_t version, slots, slot_size, header_size;
+        uint64_t written;          /* events ever written; slot = written % slots */
+        uint64_t created_ns;
+        int32_t pid;               /* pyinit's pid in its own namespace */
+        uint32_t reserved[5];
+        struct pyinit_event events[PYINIT_RING_SLOTS];
+    };
+    static struct pyinit_ring *pyinit_ring = NULL;
+    static uint64_t pyinit_now_ns(void) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    }
+    /* Returns the memfd (kept open: it is how a reader finds the ring) or -errno. */
+    static int pyinit_ring_open(int pid) {
+        int fd = (int)syscall(SYS_memfd_create, "pyinit-events", 1u /* MFD_CLOEXEC */);
+        void *map;
+        if (fd < 0)
+            return -errno;
+        if (fd <= 2) {
+            /* Started with a standard stream closed: keep that number free, as it was. */
+            int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+            close(fd);
+            if (moved < 0)
+                return -errno;
+            fd = moved;
+        }
+        if (ftruncate(fd, sizeof(struct pyinit_ring)) != 0) {
+            int err = errno;
+            close(fd);
+            return -err;
+        }
+        map = mmap(NULL, sizeof(struct pyinit_ring), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED) {
+            int err = errno;
+            close(fd);
+            return -err;
+        }
+        pyinit_ring = (struct pyinit_ring *)map;
+        pyinit_ring->version = PYINIT_RING_VERSION;
+        pyinit_ring->slots = PYINIT_RING_SLOTS;
+        pyinit_ring->slot_size = sizeof(struct pyinit_event);
+        pyinit_ring->header_size = offsetof(struct pyinit_ring, events);
+        pyinit_ring->created_ns = pyinit_now_ns();
+        pyinit_ring->pid = pid;
+        /* The magic last: a reader that sees it sees a complete header. */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        memcpy(pyinit_ring->magic, PYINIT_RING_MAGIC, 8);
+        return fd;
+    }
+    static void pyinit_ring_record(int kind, long a, long b, long c, long d) {
+        struct pyinit_ring *ring = pyinit_ring;
+        struct pyinit_event *slot;
+        uint64_t n;
+        if (ring == NULL)
+            return;
+        n = ring->written;
+        slot = &ring->events[n % PYINIT_RING_SLOTS];
+        /* A reader copying this slot meanwhile sees seq 0 or another index: it drops it. */
+        __atomic_store_n(&slot->seq, 0, __ATOMIC_RELAXED);
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        slot->t_ns = pyinit_now_ns();
+        slot->kind = (uint32_t)kind;
+        slot->a = (int32_t)a; slot->b = (int32_t)b; slot->c = (int32_t)c; slot->d = (int32_t)d;
+        __atomic_store_n(&slot->seq, (uint32_t)(n + 1), __ATOMIC_RELEASE);
+        /* Publish after the slot is complete: a reader trusts slots below `written`. */
+        __atomic_store_n(&ring->written, n + 1, __ATOMIC_RELEASE);
+    }
+    static int pyinit_ring_size(void) { return (int)sizeof(struct pyinit_ring); }
+    """
+    int pyinit_ring_open(int pid) nogil
+    void pyinit_ring_record(int kind, long a, long b, long c, long d) nogil
+    int pyinit_ring_size() nogil
+    uint64_t pyinit_now_ns() nogil
+
 cdef enum:
     MAX_SIGNAL = 64
 
@@ -129,6 +230,24 @@ cdef enum EventKind:
     EV_REAP = 2
 
 EVENT_NAMES = ("signal", "forward", "reap")
+# Kinds the Python side puts into the flight recorder (record()); the reader's table of all
+# kinds is pyinit.explain.events.KINDS.
+KIND_CHILD_EXIT, KIND_SHUTDOWN, KIND_SPAWN = 3, 4, 5
+KIND_TIMEOUT, KIND_STOP_STALLED, KIND_EXIT, KIND_GRACE_KILL = 7, 8, 9, 10
+
+# What supervise() returns instead of a wait status (never negative) when it wakes for a
+# deadline rather than for the child's exit: the caller acts and calls it again.
+cdef enum Woke:
+    WOKE_FOR_DEADLINE = -1        # the wake_at_ns the caller gave (--timeout, end of --grace)
+    WOKE_FOR_STOP_STALLED = -2    # a stop request was forwarded --stop-report-after ago
+
+WOKE_DEADLINE = <int>WOKE_FOR_DEADLINE
+WOKE_STOP_STALLED = <int>WOKE_FOR_STOP_STALLED
+
+# The stop watchdog's state lives across calls of supervise(): one report per run.
+cdef int64_t _stall_at_ns = 0     # 0: not armed; -1: reported (never again); else when
+cdef int _stop_signal = 0         # the stop request that armed it (as received)
+cdef int64_t _stop_forwarded_ns = 0
 
 # Stages of the child's single error path, written to the error pipe with errno.
 cdef enum Stage:
@@ -137,10 +256,12 @@ cdef enum Stage:
     STAGE_DISPOSITIONS = 2
     STAGE_SIGMASK = 3
     STAGE_EXEC = 4
+    STAGE_OOM_SCORE_ADJ = 5
 
 # A cpdef enum would import `enum` (3 ms) on every start: export the one value Python needs.
 EXEC_STAGE = <int>STAGE_EXEC
-STAGE_NAMES = ("fork", "setpgid", "signal dispositions", "signal mask", "execve")
+STAGE_NAMES = ("fork", "setpgid", "signal dispositions", "signal mask", "execve",
+               "oom_score_adj")
 
 # How often the shutdown looks again for processes that are not pyinit's children (they
 # send it no SIGCHLD): processes a `docker exec` started in the namespace.
@@ -199,6 +320,28 @@ def set_forward_failure_sink(sink):
     global _forward_failure_sink, _report_forward_failures
     _forward_failure_sink = sink
     _report_forward_failures = sink is not None
+
+
+cdef inline void note(int kind, long a, long b, long c, long d) noexcept nogil:
+    # Every event goes to the flight recorder; to the Python sink only when one is installed.
+    pyinit_ring_record(kind, a, b, c, d)
+    if _events:
+        emit(kind, a, b, c, d)
+
+
+def open_recorder():
+    """Create the flight recorder's memfd and map it; returns the fd, or -errno (the run
+    goes on without a recorder: it is a diagnosis, not a reason to refuse a start)."""
+    return pyinit_ring_open(getpid())
+
+
+def record(int kind, long a, long b, long c, long d):
+    """Put one event the Python side produced (spawn, exit, timeout, ...) into the recorder."""
+    pyinit_ring_record(kind, a, b, c, d)
+
+
+def recorder_size():
+    return pyinit_ring_size()
 
 
 def set_event_sink(sink):
@@ -302,6 +445,309 @@ def monotonic_ns():
 
 
 # ---------------------------------------------------------------------------------------
+# memory and the OOM killer (see docs/footprint.md)
+
+cdef extern from *:
+    """
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <sys/mman.h>
+    #include <unistd.h>
+    #ifdef __GLIBC__
+    #include <malloc.h>
+    #endif
+    static void pyinit_malloc_trim(void) {
+    #ifdef __GLIBC__
+        malloc_trim(0);
+    #endif
+    }
+    static long sysconf_page_size(void) {
+        return sysconf(_SC_PAGESIZE);
+    }
+    static int pyinit_open(const char *path, int flags) {
+        int fd;
+        do { fd = open(path, flags | O_CLOEXEC); } while (fd < 0 && errno == EINTR);
+        return fd;
+    }
+    """
+    void pyinit_malloc_trim() nogil
+    long sysconf_page_size() nogil
+    int pyinit_open(const char *path, int flags) nogil
+    enum: O_RDONLY, O_WRONLY
+
+# The score pyinit gives itself when it may: the kernel's OOM killer then takes any other
+# process of the container first. Not -1000, which would make pyinit unkillable: when
+# nothing else is left to kill, a memory cgroup must still be able to recover.
+cdef enum:
+    OOM_SCORE_ADJ_PYINIT = -999
+    OOM_SCORE_ADJ_TEXT = 16
+
+cdef const char *OOM_SCORE_ADJ_PATH = "/proc/self/oom_score_adj"
+# What /proc/self/oom_score_adj said before pyinit lowered it, byte for byte: the child
+# writes it back between fork and exec. Length 0: pyinit did not lower it.
+cdef char _oom_score_adj_saved[OOM_SCORE_ADJ_TEXT]
+cdef int _oom_score_adj_saved_length = 0
+
+
+cdef bint write_oom_score_adj(const char *text, int length) noexcept nogil:
+    cdef int fd = pyinit_open(OOM_SCORE_ADJ_PATH, O_WRONLY)
+    cdef ssize_t wrote
+    if fd < 0:
+        return False
+    wrote = write(fd, text, length)
+    close(fd)
+    return wrote == length
+
+
+def lower_oom_score_adj():
+    """Lower pyinit's own oom_score_adj as far as the kernel lets it; once, before spawn.
+
+    -999 with CAP_SYS_RESOURCE. Without it the kernel still lets a process go down to the
+    score a privileged process last set (0 unless a runtime set another): so from a score
+    above 0, pyinit tries 0. Returns (before, after) when it lowered its score, None when
+    not (no /proc, not permitted, already that low). The child gets `before` back, as read.
+    """
+    global _oom_score_adj_saved_length
+    cdef char text[OOM_SCORE_ADJ_TEXT]
+    cdef ssize_t got
+    cdef int fd = pyinit_open(OOM_SCORE_ADJ_PATH, O_RDONLY)
+    if fd < 0:
+        return None
+    got = read(fd, text, OOM_SCORE_ADJ_TEXT - 1)
+    close(fd)
+    if got <= 0:
+        return None
+    try:
+        before = int(text[:got])
+    except ValueError:
+        return None
+    if before > OOM_SCORE_ADJ_PYINIT and write_oom_score_adj(b"-999", 4):
+        after = OOM_SCORE_ADJ_PYINIT
+    elif before > 0 and write_oom_score_adj(b"0", 1):
+        after = 0
+    else:
+        return None
+    memcpy(_oom_score_adj_saved, text, got)
+    _oom_score_adj_saved_length = <int>got
+    return (before, after)
+
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <unistd.h>
+    #define PYINIT_PM_PRESENT (1ULL << 63)
+    #define PYINIT_PM_FILE (1ULL << 61)
+    /* Unmap the pages of [start, end) that are clean pages of the file (the pagemap's
+     * "file page" bit): a later access maps them again from the page cache. Pages the
+     * process wrote to (relocations under RELRO) are anonymous copies and stay. Returns the
+     * number of pages unmapped, or -errno. */
+    static long pyinit_drop_file_pages(int pagemap, unsigned long start, unsigned long end) {
+        long page = sysconf(_SC_PAGESIZE), dropped = 0;
+        uint64_t entries[512];
+        unsigned long run = 0, at = start;
+        while (at < end) {
+            size_t count = (end - at) / page;
+            if (count > 512) count = 512;
+            ssize_t got = pread(pagemap, entries, count * 8, (off_t)(at / page) * 8);
+            if (got <= 0) return -errno;
+            count = (size_t)got / 8;
+            for (size_t i = 0; i < count; i++, at += page) {
+                int drop = (entries[i] & PYINIT_PM_PRESENT) && (entries[i] & PYINIT_PM_FILE);
+                if (drop && !run) run = at;
+                if (!drop && run) {
+                    if (madvise((void *)run, at - run, MADV_DONTNEED) == 0) dropped += (at - run) / page;
+                    run = 0;
+                }
+            }
+        }
+        if (run && madvise((void *)run, at - run, MADV_DONTNEED) == 0) dropped += (at - run) / page;
+        return dropped;
+    }
+    """
+    long pyinit_drop_file_pages(int pagemap, unsigned long start, unsigned long end) nogil
+
+
+cdef extern from *:
+    """
+    #include <signal.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <sys/wait.h>
+    #include <termios.h>
+    #include <time.h>
+    #include <unistd.h>
+    #include <errno.h>
+    #define PYINIT_MAX_KEPT_FILES 16
+    #define PYINIT_KEPT_AROUND_FUNCTION 8192  /* a function's page and the next: bodies cross */
+
+    /* The file mappings (read-only, not kept) whose pages may go, minus the pages of the C
+     * library functions the wait loop calls, as [start, end) ranges into out_start/out_end.
+     * Kept whole: every mapping of the file holding `own` (this module) and of the dynamic
+     * loader (ld-*, ld.so). Done in C: through Python's io and str.split the same took
+     * 0.1 ms of every start. Returns the number of ranges, or -errno. */
+    static int pyinit_plan_drop(unsigned long own, unsigned long *out_start,
+                                unsigned long *out_end, int size) {
+        unsigned long functions[] = {
+            (unsigned long)&syscall, (unsigned long)&kill, (unsigned long)&waitpid,
+            (unsigned long)&waitid, (unsigned long)&getpid, (unsigned long)&getuid,
+            (unsigned long)&getpgrp, (unsigned long)&tcgetpgrp, (unsigned long)&tcsetpgrp,
+            (unsigned long)&clock_gettime, (unsigned long)&read, (unsigned long)&write,
+            (unsigned long)&close, (unsigned long)&__errno_location,
+        };
+        int n_functions = (int)(sizeof functions / sizeof functions[0]);
+        unsigned long kept_inode[PYINIT_MAX_KEPT_FILES];
+        int n_kept = 0, count = 0;
+        size_t capacity = 65536, used = 0;
+        char *text = malloc(capacity);
+        int fd;
+        if (!text)
+            return -ENOMEM;
+        fd = pyinit_open("/proc/self/maps", O_RDONLY);
+        if (fd < 0) {
+            int err = errno;
+            free(text);
+            return -err;
+        }
+        for (;;) {
+            ssize_t got;
+            if (used == capacity - 1) {
+                char *bigger = realloc(text, capacity * 2);
+                if (!bigger)
+                    break;
+                text = bigger;
+                capacity *= 2;
+            }
+            got = read(fd, text + used, capacity - 1 - used);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                break;
+            used += (size_t)got;
+        }
+        close(fd);
+        text[used] = '\\0';
+
+        /* Two passes over the lines: which files are kept, then what goes. */
+        for (int pass = 0; pass < 2; pass++) {
+            char *line = text;
+            while (*line) {
+                char *next = strchr(line, '\\n');
+                unsigned long start, end, inode;
+                char *path, *perms, *field = line;
+                if (next)
+                    *next = '\\0';
+                /* start-end perms offset dev inode path */
+                start = strtoul(field, &field, 16);
+                end = strtoul(field + 1, &field, 16);
+                perms = field + 1;
+                for (int skip = 0; skip < 3 && field; skip++)
+                    field = strchr(field + 1, ' ');
+                inode = field ? strtoul(field, &field, 10) : 0;
+                while (field && *field == ' ')
+                    field++;
+                if (field && *field == '/' && strlen(perms) > 4) {
+                    path = field;
+                    const char *name = strrchr(path, '/') + 1;
+                    int kept = 0;
+                    if (pass == 0) {
+                        if ((own >= start && own < end) || strncmp(name, "ld-", 3) == 0 ||
+                            strncmp(name, "ld.so", 5) == 0) {
+                            if (n_kept < PYINIT_MAX_KEPT_FILES)
+                                kept_inode[n_kept++] = inode;
+                        }
+                    } else {
+                        for (int k = 0; k < n_kept; k++)
+                            kept |= kept_inode[k] == inode;
+                        if (!kept && perms[1] != 'w') {
+                            /* [start, end) minus the kept pages around each function */
+                            unsigned long at = start;
+                            while (at < end && count < size) {
+                                unsigned long hole_low = end, hole_high = end;
+                                for (int f = 0; f < n_functions; f++) {
+                                    unsigned long low = functions[f] & ~4095UL;
+                                    unsigned long high = low + PYINIT_KEPT_AROUND_FUNCTION;
+                                    if (high > at && low < hole_low) {
+                                        hole_low = low < at ? at : low;
+                                        hole_high = high;
+                                    }
+                                }
+                                if (hole_low > at) {
+                                    out_start[count] = at;
+                                    out_end[count] = hole_low < end ? hole_low : end;
+                                    count++;
+                                }
+                                at = hole_high;
+                            }
+                        }
+                    }
+                }
+                if (next)
+                    *next = '\\n';
+                else
+                    break;
+                line = next + 1;
+            }
+        }
+        free(text);
+        return count;
+    }
+    """
+    int pyinit_plan_drop(unsigned long own, unsigned long *out_start, unsigned long *out_end,
+                         int size) nogil
+
+# The ranges of read-only file mappings whose pages the next wait drops.
+cdef enum:
+    MAX_DROPPED_RANGES = 256
+cdef unsigned long _drop_start[MAX_DROPPED_RANGES]
+cdef unsigned long _drop_end[MAX_DROPPED_RANGES]
+cdef int _drop_count = 0
+cdef long _dropped_pages = 0
+
+
+def release_startup_memory():
+    """Give back what start-up needed and the wait loop never touches; once, after spawn.
+
+    malloc_trim returns the C heap's free pages now. The clean file pages of read-only
+    mappings (the interpreter, libpython, extension modules, the C library) are unmapped
+    when supervise() starts to wait, after the last Python ran: they leave pyinit's RSS,
+    which is what the OOM killer ranks, and stay in the page cache, so that touching them
+    again is a minor fault. Kept mapped: this module and the dynamic loader whole, and the
+    pages of the C library functions the loop calls. Python's pages come back when Python
+    runs again (an event sink, the child's exit): call it only when nothing calls into
+    Python from the loop. Returns how many ranges the wait will drop (0: /proc unreadable).
+    """
+    global _drop_count
+    cdef int count
+    pyinit_malloc_trim()
+    count = pyinit_plan_drop(<unsigned long><void *>exec_child, _drop_start, _drop_end,
+                             MAX_DROPPED_RANGES)
+    _drop_count = count if count > 0 else 0
+    return _drop_count
+
+
+cdef void drop_startup_pages() noexcept nogil:
+    # Once, as the wait begins: the mappings release_startup_memory() chose.
+    global _drop_count, _dropped_pages
+    cdef int i, pagemap
+    cdef long dropped
+    if _drop_count == 0:
+        return
+    pagemap = pyinit_open("/proc/self/pagemap", O_RDONLY)
+    if pagemap >= 0:
+        for i in range(_drop_count):
+            dropped = pyinit_drop_file_pages(pagemap, _drop_start[i], _drop_end[i])
+            if dropped > 0:
+                _dropped_pages += dropped
+        close(pagemap)
+    _drop_count = 0
+
+
+def dropped_startup_kb():
+    """How many kB of file pages the wait dropped (release_startup_memory)."""
+    return _dropped_pages * sysconf_page_size() // 1024
+
+# ---------------------------------------------------------------------------------------
 # fork/exec
 
 
@@ -315,6 +761,8 @@ cdef struct ChildPlan:
     bint new_pgroup
     bint take_terminal
     int errpipe
+    const char *oom_score_adj   # the text to write back, or NULL
+    int oom_score_adj_length
 
 
 cdef void report_child_failure(int fd, int stage, int err, int index) noexcept nogil:
@@ -326,6 +774,23 @@ cdef void report_child_failure(int fd, int stage, int err, int index) noexcept n
     _exit(127)
 
 
+cdef int restore_oom_score_adj(ChildPlan *plan) noexcept nogil:
+    # In the child: write back the score pyinit started with (raising a score needs no
+    # privilege). 0 or errno. open/write/close only: async-signal-safe.
+    cdef int fd, err
+    if plan.oom_score_adj == NULL:
+        return 0
+    fd = pyinit_open(OOM_SCORE_ADJ_PATH, O_WRONLY)
+    if fd < 0:
+        return errno
+    if write(fd, plan.oom_score_adj, plan.oom_score_adj_length) != plan.oom_score_adj_length:
+        err = errno
+        close(fd)
+        return err
+    close(fd)
+    return 0
+
+
 cdef void exec_child(ChildPlan *plan) noexcept nogil:
     # Runs in the child between fork() and execve(): async-signal-safe calls only, no
     # allocation, no Python. One error path: stage + errno into the CLOEXEC pipe, then _exit.
@@ -333,6 +798,10 @@ cdef void exec_child(ChildPlan *plan) noexcept nogil:
     cdef int chosen_err = ENOENT
     cdef int chosen_index = -1
     cdef unsigned long long mask = plan.mask
+
+    err = restore_oom_score_adj(plan)
+    if err != 0:
+        report_child_failure(plan.errpipe, STAGE_OOM_SCORE_ADJ, err, -1)
 
     if plan.new_pgroup:
         if setpgid(0, 0) != 0:
@@ -414,6 +883,9 @@ def spawn(list argv, list paths, list env, uint64_t child_mask, uint64_t child_i
         plan.new_pgroup = new_pgroup or take_terminal
         plan.take_terminal = take_terminal
         plan.errpipe = fds[1]
+        if _oom_score_adj_saved_length > 0:
+            plan.oom_score_adj = _oom_score_adj_saved
+            plan.oom_score_adj_length = _oom_score_adj_saved_length
 
         pid = fork()
         if pid == 0:
@@ -472,8 +944,7 @@ cdef void reap_zombies(Supervisor *s) noexcept nogil:
         if pid == s.child:
             s.child_status = status
             s.child_done = True
-        if _events:
-            emit(EV_REAP, pid, status, pid == s.child, 0)
+        note(EV_REAP, pid, status, pid == s.child, 0)
 
 
 cdef void follow_a_stopped_child(Supervisor *s) noexcept nogil:
@@ -506,11 +977,47 @@ cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil
             err = errno
         if err != 0:
             forward_failed(sig, sent, target, err)
-    if _events:
-        emit(EV_FORWARD, sig, sent, target, err)
+    note(EV_FORWARD, sig, sent, target, err)
 
 
-def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
+# Stop requests: receiving one of these (whatever --rewrite turns it into) starts the stop
+# watchdog. Not HUP or USR1: programs take those as "reload" and rightly keep running.
+cdef uint64_t STOP_REQUESTS = sigbit(SIGTERM) | sigbit(2) | sigbit(3)
+
+
+def arm_stop_watchdog(int sig, int64_t after_ns):
+    """Start the stop watchdog for a stop request pyinit sent itself (--timeout's SIGTERM),
+    unless it already runs or has reported. after_ns 0: the watchdog is off."""
+    global _stall_at_ns, _stop_signal, _stop_forwarded_ns
+    if after_ns > 0 and _stall_at_ns == 0:
+        _stop_signal = sig
+        _stop_forwarded_ns = <int64_t>pyinit_now_ns()
+        _stall_at_ns = _stop_forwarded_ns + after_ns
+
+
+def stop_request():
+    """(signal as received, monotonic ns it was forwarded) of the stop request that armed the
+    watchdog, or (0, 0)."""
+    return _stop_signal, _stop_forwarded_ns
+
+
+cdef inline void watch_stop_request(int sig, int64_t stall_after_ns) noexcept nogil:
+    global _stall_at_ns, _stop_signal, _stop_forwarded_ns
+    if stall_after_ns > 0 and _stall_at_ns == 0 and (sigbit(sig) & STOP_REQUESTS):
+        _stop_signal = sig
+        _stop_forwarded_ns = <int64_t>pyinit_now_ns()
+        _stall_at_ns = _stop_forwarded_ns + stall_after_ns
+
+
+cdef inline int64_t next_wakeup(int64_t wake_at_ns) noexcept nogil:
+    # The earliest deadline, or 0 for none: with none, the wait has no timeout at all.
+    if _stall_at_ns > 0 and (wake_at_ns <= 0 or _stall_at_ns < wake_at_ns):
+        return _stall_at_ns
+    return wake_at_ns if wake_at_ns > 0 else 0
+
+
+def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
+              int64_t wake_at_ns=0, int64_t stall_after_ns=0):
     """Forward signals to the child and reap zombies until the child exits.
 
     Sleeps in rt_sigtimedwait() with no timeout: an idle init costs no wakeup. `rewrite` is a
@@ -518,10 +1025,19 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
     the child leads its own group and holds our terminal, and pyinit is not a namespace's
     PID 1: stop when the child stops (see follow_a_stopped_child). Returns the child's raw
     wait status.
+
+    Two deadlines can end the wait early: wake_at_ns (monotonic; 0 none), returning
+    WOKE_DEADLINE, and the stop watchdog, armed when a stop request (TERM, INT, QUIT) is
+    forwarded with stall_after_ns > 0, returning WOKE_STOP_STALLED once, that long after.
+    Only then does the wait carry a timeout.
     """
+    global _stall_at_ns
     cdef Supervisor s
     cdef siginfo_t info
     cdef int sig, i
+    cdef int woke = 0
+    cdef int64_t wake, now
+    cdef timespec left
     cdef pid_t self_pid = getpid()
     memset(&s, 0, sizeof(s))
     s.child = child
@@ -533,21 +1049,36 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False):
     s.waitset = ASYNC_SIGNALS
 
     with nogil:
+        drop_startup_pages()   # the last Python before the wait just ran
         while not s.child_done:
-            sig = pyinit_sigtimedwait(&s.waitset, &info, NULL)
+            wake = next_wakeup(wake_at_ns)
+            if wake == 0:
+                sig = pyinit_sigtimedwait(&s.waitset, &info, NULL)
+            else:
+                now = <int64_t>pyinit_now_ns()
+                if now >= wake:
+                    if _stall_at_ns > 0 and now >= _stall_at_ns:
+                        _stall_at_ns = -1
+                        woke = WOKE_FOR_STOP_STALLED
+                    else:
+                        woke = WOKE_FOR_DEADLINE
+                    break
+                left.tv_sec = (wake - now) // 1000000000
+                left.tv_nsec = (wake - now) % 1000000000
+                sig = pyinit_sigtimedwait(&s.waitset, &info, &left)
             if sig < 0:
-                continue   # EINTR: a SIGSTOP/SIGCONT of pyinit itself
+                continue   # EAGAIN: a deadline; EINTR: a SIGSTOP/SIGCONT of pyinit itself
             if sent_by_ourselves(&info, self_pid):
                 continue
-            if _events:
-                emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
+            note(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
             if sig == SIGCHLD:
                 if s.job_control:
                     follow_a_stopped_child(&s)
                 reap_zombies(&s)
             else:
                 forward_signal(&s, sig, &info)
-    return s.child_status
+                watch_stop_request(sig, stall_after_ns)
+    return woke if woke != 0 else s.child_status
 
 
 def drain(long timeout_ms, bint whole_namespace=False):
@@ -582,8 +1113,7 @@ def drain(long timeout_ms, bint whole_namespace=False):
                 if pid < 0 and errno == EINTR:
                     continue
                 if pid > 0:
-                    if _events:
-                        emit(EV_REAP, pid, status, 0, 0)
+                    note(EV_REAP, pid, status, 0, 0)
                     continue
                 break
             others_left = False
@@ -608,8 +1138,8 @@ def drain(long timeout_ms, bint whole_namespace=False):
                 sig = pyinit_sigtimedwait(&waitset, &info, &left)
             else:
                 sig = pyinit_sigtimedwait(&waitset, &info, NULL)
-            if sig > 0 and _events and not sent_by_ourselves(&info, self_pid):
-                emit(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
+            if sig > 0 and not sent_by_ourselves(&info, self_pid):
+                note(EV_SIGNAL, sig, info.si_code, info.si_pid, info.si_uid)
     return none_left
 
 

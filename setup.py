@@ -1,37 +1,115 @@
 """Build the two compiled pieces: the `pyinit_core` extension and the `pyinit` launcher.
 
 The launcher is a plain C executable installed as the `pyinit` script (pip copies a script that
-does not start with `#!python` as it is). It has the interpreter that builds it baked in, because
-that is the interpreter the extension is compiled for.
+does not start with `#!python` as it is). It is linked statically, so that no dynamic loader
+runs before it has blocked signals, and it gets two facts of this build baked in: the "3.X"
+version the extension is compiled for (it looks for python3.X and lib/python3.X of its own
+installation) and the interpreter that built it (its last resort; see launcher/pyinit.c).
+
+Before compiling anything, the build checks that a C compiler, Python.h and a static C library
+are there, and when one is missing says so in one message naming the packages that provide
+them, instead of a page of compiler output.
 """
 
 import os
+import shlex
 import subprocess
 import sys
+import sysconfig
+import tempfile
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+from setuptools.errors import SetupError
 from distutils.command.build_scripts import build_scripts  # setuptools provides distutils
 
 LAUNCHER_SOURCE = os.path.join("launcher", "pyinit.c")
 LAUNCHER_BINARY = os.path.join("build", "launcher", "pyinit")
+PYTHON_VERSION = "%d.%d" % sys.version_info[:2]
+
+PACKAGES_HINT = ("the packages that provide them: Debian/Ubuntu `apt-get install gcc libc6-dev python3-dev` (or "
+                 "build-essential python3-dev); Alpine `apk add build-base python3-dev`; Fedora "
+                 "`dnf install gcc glibc-static python3-devel`; or install a pyinit wheel, which "
+                 "needs none of them")
+
+
+def compiler():
+    """The C compiler command, as a list: $CC (which may carry arguments) or cc."""
+    return shlex.split(os.environ.get("CC") or "cc")
+
+
+def _compiles(command, source):
+    with tempfile.TemporaryDirectory() as scratch:
+        path = os.path.join(scratch, "probe.c")
+        with open(path, "w") as out:
+            out.write(source)
+        try:
+            done = subprocess.run(command + [path, "-o", os.path.join(scratch, "probe")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            return False
+        return done.returncode == 0
+
+
+_checked = []
+
+
+def check_prerequisites():
+    """Fail with one message naming every missing build prerequisite (checked once)."""
+    if _checked:
+        return
+    cc = compiler()
+    missing = []
+    if not _compiles(cc, "int main(void) { return 0; }\n"):
+        missing.append("a working C compiler (%s; set CC to another)" % " ".join(cc))
+    else:
+        include = [sysconfig.get_paths()["include"], sysconfig.get_paths()["platinclude"]]
+        flags = ["-I" + d for d in include] + shlex.split(os.environ.get("CFLAGS", ""))
+        if not _compiles(cc + flags + ["-c"], "#include <Python.h>\n"):
+            missing.append("Python.h for Python %s (looked in %s)" % (PYTHON_VERSION, include[0]))
+        if not _compiles(cc + ["-static"], "int main(void) { return 0; }\n"):
+            missing.append("a static C library (libc.a), to link the launcher statically")
+    if missing:
+        raise SetupError("pyinit cannot be built here: missing %s; %s"
+                         % ("; ".join(missing), PACKAGES_HINT))
+    _checked.append(True)
+
+
+def has_entry_stub(cc):
+    """launcher/pyinit.c has an entry stub for x86-64 and arm64 only; ask the compiler which
+    machine it builds for (it may be a cross compiler)."""
+    try:
+        machine = subprocess.run(cc + ["-dumpmachine"], capture_output=True, text=True).stdout
+    except OSError:
+        return False
+    return machine.startswith(("x86_64", "aarch64"))
+
+
+class build_ext_checked(build_ext):
+    def run(self):
+        check_prerequisites()
+        super().run()
 
 
 class build_launcher_then_scripts(build_scripts):
     def run(self):
+        check_prerequisites()
         os.makedirs(os.path.dirname(LAUNCHER_BINARY), exist_ok=True)
-        cc = os.environ.get("CC", "cc")
-        define = '-DPYINIT_PYTHON="%s"' % sys.executable
-        base = [cc, "-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration", define, LAUNCHER_SOURCE, "-o", LAUNCHER_BINARY]
-        # The entry stub (see launcher/pyinit.c) exists for x86-64 and arm64 only.
-        entry = "-Wl,-e,pyinit_entry"
-        # Static when the C library allows it: no dynamic loader work before signals are blocked.
-        attempts = [base + ["-static", entry], base + ["-static"], base + [entry], base]
-        for command in attempts:
-            if subprocess.call(command, stderr=subprocess.DEVNULL) == 0:
-                break
-        else:
-            subprocess.check_call(base)   # fails again, this time showing the compiler's error
+        cc = compiler()
+        # Static, always: a dynamically linked launcher would run the dynamic loader before
+        # signals are blocked, the window the launcher exists to close. -s: stripped.
+        command = cc + ["-O2", "-Wall", "-Wextra", "-Werror=implicit-function-declaration",
+                        '-DPYINIT_BUILD_PYTHON="%s"' % sys.executable,
+                        '-DPYINIT_PYTHON_VERSION="%s"' % PYTHON_VERSION,
+                        "-static", "-s"]
+        if has_entry_stub(cc):
+            command.append("-Wl,-e,pyinit_entry")
+        command += [LAUNCHER_SOURCE, "-o", LAUNCHER_BINARY]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SetupError("cannot link the pyinit launcher statically (`%s` exited %d):\n%s"
+                             % (" ".join(command), done.returncode, done.stderr[-2000:]))
         super().run()
 
     def copy_scripts(self):
@@ -45,9 +123,9 @@ class build_launcher_then_scripts(build_scripts):
 
 setup(
     ext_modules=cythonize(
-        [Extension("pyinit_core", ["pyinit_core.pyx"])],
+        [Extension("pyinit_core", ["pyinit_core.pyx"], extra_link_args=["-s"])],
         compiler_directives={"language_level": "3"},
     ),
     scripts=[LAUNCHER_BINARY],
-    cmdclass={"build_scripts": build_launcher_then_scripts},
+    cmdclass={"build_scripts": build_launcher_then_scripts, "build_ext": build_ext_checked},
 )

@@ -315,6 +315,53 @@ def measure_start(inits, python, rounds):
     return {key: {"median_us": median(v) / 1000, "n": len(v)} for key, v in overhead.items()}
 
 
+
+def cost(argv):
+    """(wall ns, CPU ns) of argv from spawn to reaped exit; the CPU of every process it
+    waited for (unshare waits for the init, the init for its child) is in its rusage."""
+    start = time.perf_counter_ns()
+    pid = spawn(argv)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter_ns() - start
+    if status != 0:
+        raise RuntimeError("%s exited with status %d" % (" ".join(argv[:3]), status))
+    return wall, int((usage.ru_utime + usage.ru_stime) * 1e9)
+
+
+def measure_start_vs_floor(inits, python, rounds):
+    """CPU and wall of `INIT -- true` over those of `python -I -S -c pass` (the floor of an
+    init hosted by this interpreter), as PID 1 of a namespace and as a plain child.
+
+    Each round runs every init and the floor once, interleaved; a ratio is taken within a
+    round, and the figure is the median of the per-round ratios.
+    """
+    if not python:
+        return {}
+    true = shutil.which("true") or "/bin/true"
+    floor = [python, "-I", "-S", "-c", "pass"]
+    targets = []
+    for mode in MODES:
+        prefix = UNSHARE if mode == "ns" else []
+        targets.append(("floor/" + mode, prefix + floor))
+        targets += [("%s/%s" % (i.name, mode), prefix + i.argv(mode, [true])) for i in inits]
+    for _, argv in targets:  # warm the page cache
+        cost(argv)
+    samples = {key: [] for key, _ in targets}
+    for r in range(rounds):
+        for key, argv in rotated(targets, r):
+            samples[key].append(cost(argv))
+    out = {}
+    for key, values in samples.items():
+        mode = key.split("/")[1]
+        base = samples["floor/" + mode]
+        out[key] = {"wall_ms": median([v[0] for v in values]) / 1e6,
+                    "cpu_ms": median([v[1] for v in values]) / 1e6, "n": len(values)}
+        if not key.startswith("floor/"):
+            out[key]["wall_ratio"] = median([a[0] / b[0] for a, b in zip(values, base)])
+            out[key]["cpu_ratio"] = median([a[1] / b[1] for a, b in zip(values, base) if b[1]])
+    return out
+
+
 # ---------------------------------------------------------------------------------------
 # 2. idle cost while the child sleeps
 
@@ -336,7 +383,7 @@ def measure_memory(inits, python, rounds):
         for init, mode in rotated(targets, r):
             if init is None:
                 key = "bare interpreter"
-                run = launch(None, mode, [python, "-c", "import time; time.sleep(100)"])
+                run = launch(None, mode, [python, "-I", "-S", "-c", "import time; time.sleep(100)"])
                 time.sleep(0.3)  # no child to wait for: give the interpreter time to settle
             else:
                 key = init.name
@@ -832,8 +879,9 @@ def render(results, names):
         lines += ["Interpreter floor (pyinit's venv): " + "; ".join(floors), ""]
     if "bare interpreter" in results["memory"]:
         b = results["memory"]["bare interpreter"]
-        lines += ["Idle bare interpreter (same venv): VmRSS %s kB, RssAnon %s kB, Pss %s kB" % (
+        lines += ["Idle bare interpreter (`python -I -S`, same venv): VmRSS %s kB, RssAnon %s kB, Pss %s kB" % (
             fmt(b["vmrss_kb"]), fmt(b["rssanon_kb"]), fmt(b["pss_kb"])), ""]
+    lines += render_start_vs_floor(results.get("start_floor") or {}, names)
     floor = results["signal"].get("direct to child")
     if floor:
         lines += ["Signal floor, direct to the child: median %s µs, p99 %s µs" % (fmt(floor["median_us"]), fmt(floor["p99_us"])), ""]
@@ -858,6 +906,27 @@ def render(results, names):
                   "", "all: " + " ".join(imp["extra_modules"])]
     lines += ["", "Targets:"] + ["- %s %s" % ("met " if ok else "MISSED", text) for ok, text in targets(results)]
     return "\n".join(lines)
+
+
+def render_start_vs_floor(floor, names):
+    """Start CPU and wall of every init over the interpreter's floor, both modes."""
+    if not floor:
+        return []
+    lines = ["Start of `INIT -- true` against the floor `python -I -S -c pass` (CPU: the whole "
+             "tree's rusage; ratio: median of per-round ratios):", "",
+             "| mode | floor CPU / wall (ms) | " + " | ".join(names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for mode in MODES:
+        base = floor.get("floor/" + mode)
+        if not base:
+            continue
+        cells = []
+        for name in names:
+            v = floor.get("%s/%s" % (name, mode))
+            cells.append("–" if not v else "%.2f / %.2f ms (%.2f× / %.2f×)" % (
+                v["cpu_ms"], v["wall_ms"], v["cpu_ratio"], v["wall_ratio"]))
+        lines.append("| %s | %.2f / %.2f | %s |" % (mode, base["cpu_ms"], base["wall_ms"], " | ".join(cells)))
+    return lines + [""]
 
 
 def targets(results):
@@ -908,10 +977,15 @@ def targets(results):
         out.append((p <= t or tie, "reaping CPU per zombie ≤ 1.0× tini: %.2f µs vs %.2f µs (%.2f×)%s"
                     % (p, t, p / t, detail)))
         out.append((reap["pyinit"]["zombies_left"] == 0, "zero zombies left: %d" % reap["pyinit"]["zombies_left"]))
-    start = results["start"]
-    if "pyinit/plain" in start and "python -c pass" in start:
-        p, b = start["pyinit/plain"]["median_us"], start["python -c pass"]["median_us"]
-        out.append((p <= 1.3 * b, "start overhead ≤ 1.3× bare `python -c pass`: %.0f µs vs %.0f µs (%.2f×)" % (p, b, p / b)))
+    floor = results.get("start_floor") or {}
+    for mode in MODES:
+        mine = floor.get("pyinit/" + mode)
+        if mine:
+            for what in ("cpu", "wall"):
+                out.append((mine[what + "_ratio"] <= 1.25, "start %s of `pyinit -- true` ≤ 1.25× `python -I -S -c pass`, %s: "
+                            "%.2f ms vs %.2f ms (%.2f×, median of per-round ratios)" % (
+                                what.upper() if what == "cpu" else what, mode, mine[what + "_ms"],
+                                floor["floor/" + mode][what + "_ms"], mine[what + "_ratio"])))
     imp = results["imports"]
     if "error" not in imp:
         out.append((not imp["diagnostic_only"], "nothing diagnostics-only imported on a normal start (json, argparse, psutil...): %s" % (
@@ -920,8 +994,11 @@ def targets(results):
     if "pyinit" in mem and "bare interpreter" in mem:
         p, b = mem["pyinit"]["pss_kb"], mem["bare interpreter"]["pss_kb"]
         paired = mem["pyinit"].get("pss_ratio_to_bare_paired", p / b)
-        out.append((paired <= 1.2, "idle Pss ≤ 1.2× idle bare interpreter: %d kB vs %d kB (medians); %.2f× "
+        out.append((paired <= 1.1, "idle Pss ≤ 1.10× idle `python -I -S`: %d kB vs %d kB (medians); %.2f× "
                     "(median of per-round ratios)" % (p, b, paired)))
+        rss = mem["pyinit"]["vmrss_kb"]
+        out.append((rss <= 4096, "idle RSS ≤ 4 MB: %d kB (the bare interpreter's: %d kB)" % (
+            rss, mem["bare interpreter"]["vmrss_kb"])))
     pre = results["preflight"].get("/usr/bin/python3")
     if pre:
         stand_in = " (stand-in module: not the real check)" if results["preflight"].get("stand_in") else ""
@@ -957,6 +1034,7 @@ def main():
             steps = [
                 ("exit_codes", lambda: measure_exit_codes(inits)),
                 ("start", lambda: measure_start(inits, python, plan["start_rounds"])),
+                ("start_floor", lambda: measure_start_vs_floor(inits, python, plan["start_rounds"])),
                 ("memory", lambda: measure_memory(inits, python, plan["memory_rounds"])),
                 ("idle", lambda: measure_idle_wakeups(inits, plan["idle_windows"])),
                 ("signal", lambda: measure_signal_latency(inits, helpers, plan["signal_rounds"])),

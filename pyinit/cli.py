@@ -17,11 +17,16 @@ ENV_KILL_PROCESS_GROUP = ("PYINIT_KILL_PROCESS_GROUP", "TINI_KILL_PROCESS_GROUP"
 ENV_VERBOSITY = ("PYINIT_VERBOSITY", "TINI_VERBOSITY")              # -v
 ENV_GRACE = ("PYINIT_GRACE",)                                       # --grace
 ENV_REPORT_FORMAT = ("PYINIT_REPORT_FORMAT",)                       # --report-format
+ENV_TIMEOUT = ("PYINIT_TIMEOUT",)                                   # --timeout
+ENV_STOP_REPORT_AFTER = ("PYINIT_STOP_REPORT_AFTER",)               # --stop-report-after
+ENV_TERMINATION_LOG = "PYINIT_TERMINATION_LOG"                      # --termination-log ('' = off)
+DEFAULT_STOP_REPORT_AFTER = 5.0
 
 USAGE = """\
 usage: pyinit [OPTIONS] [--] CMD [ARGS...]
        pyinit --check [--report-format FMT] -- CMD [ARGS...]
        pyinit --doctor [--report-format FMT] [-- CMD [ARGS...]]
+       pyinit [--report-format FMT] --events [PID]
 
 Runs CMD as its child, forwards every signal to it, reaps zombies and exits with CMD's
 status (128+N when CMD was killed by signal N).
@@ -37,6 +42,16 @@ options:
   -r, --rewrite FROM:TO    forward signal FROM as TO; TO=0 drops it (repeatable)
       --grace SECONDS      after CMD exits, give the processes left SECONDS between SIGTERM
                            and SIGKILL (default 3; 0 exits at once, as tini; env PYINIT_GRACE)
+      --timeout SECONDS    after SECONDS, stop CMD as a SIGTERM from outside would (then
+                           SIGKILL after --grace) and exit 124 (env PYINIT_TIMEOUT; 0 none)
+      --stop-report-after SECONDS
+                           when CMD is still alive SECONDS after a TERM/INT/QUIT was
+                           forwarded, report why (default 5; 0 off; env PYINIT_STOP_REPORT_AFTER)
+      --termination-log PATH
+                           write the final report there (default /dev/termination-log when
+                           it is writable; '' off; env PYINIT_TERMINATION_LOG)
+      --events [PID]       print the flight recorder of the pyinit PID (default: PID 1, else
+                           the only one visible): signals, forwards, reaps, exits
       --check              only validate that CMD would start: exit 0, 126 or 127 (3: the
                            check could not finish)
       --doctor             report on this PID namespace, mounts, credentials and limits
@@ -48,7 +63,8 @@ options:
 
 exit codes: CMD's own; 128+N when CMD died of signal N; 2 bad usage; 1 pyinit itself failed;
 126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader);
-3 (--check only) the check could not finish.
+124 --timeout ended CMD; 3 --check could not finish, or --events cannot read the history
+(no pyinit, no /proc, not allowed).
 """
 
 # What -l prints (as tini's -l prints its license). The one place the text lives in the
@@ -165,6 +181,23 @@ def _parse_grace(text, origin):
     return seconds
 
 
+def _parse_seconds(text, origin, limit=86400 * 366):
+    """A number of seconds for --timeout and --stop-report-after; 0 turns the feature off."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= limit or seconds != seconds:
+        raise UsageError("%s is not a number of seconds from 0 to %d" % (_spelled(origin, text), limit))
+    return seconds
+
+
+def _parse_pid(text):
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 1 << 22:
+        raise UsageError("--events %r: expected a process id (a positive whole number)" % text)
+    return int(text)
+
+
 def _parse_format(text, origin):
     value = text.strip().lower()
     if value not in ("json", "text"):
@@ -182,6 +215,10 @@ _OPTIONS = {
     "-e": ("remap_exit", True), "--remap-exit": ("remap_exit", True),
     "-r": ("rewrite", True), "--rewrite": ("rewrite", True),
     "--grace": ("grace", True),
+    "--timeout": ("timeout", True),
+    "--stop-report-after": ("stop_report_after", True),
+    "--termination-log": ("termination_log", True),
+    "--events": ("events", False),
     "--check": ("check", False),
     "--doctor": ("doctor", False),
     "--report-format": ("report_format", True),
@@ -259,6 +296,10 @@ def parse(args, env):
         "grace": DEFAULT_GRACE_SECONDS,
         "report_format": None,
         "mode": "run",
+        "timeout": 0.0,
+        "stop_report_after": DEFAULT_STOP_REPORT_AFTER,
+        "termination_log": env.get(ENV_TERMINATION_LOG),
+        "events_pid": None,
         "warnings": True,
     }
     name, raw = _env(env, ENV_VERBOSITY)
@@ -274,6 +315,12 @@ def parse(args, env):
     name, raw = _env(env, ENV_REPORT_FORMAT)
     if name:
         values["report_format"] = _parse_format(raw, name + "=")
+    name, raw = _env(env, ENV_TIMEOUT)
+    if name:
+        values["timeout"] = _parse_seconds(raw, name + "=")
+    name, raw = _env(env, ENV_STOP_REPORT_AFTER)
+    if name:
+        values["stop_report_after"] = _parse_seconds(raw, name + "=")
 
     for option, value, spelled in options:
         if option == "help":
@@ -302,12 +349,22 @@ def parse(args, env):
             values["grace"] = _parse_grace(value, spelled)
         elif option == "report_format":
             values["report_format"] = _parse_format(value, spelled)
-        elif option in ("check", "doctor"):
+        elif option in ("timeout", "stop_report_after"):
+            values[option] = _parse_seconds(value, spelled)
+        elif option == "termination_log":
+            values["termination_log"] = value
+        elif option in ("check", "doctor", "events"):
             if values["mode"] != "run" and values["mode"] != option:
-                raise UsageError("--check and --doctor cannot be combined")
+                raise UsageError("--check, --doctor and --events cannot be combined")
             values["mode"] = option
 
-    if not command and values["mode"] != "doctor":
+    if values["mode"] == "events":
+        # The one word after --events, if any, is the pid whose history to print.
+        if len(command) > 1:
+            raise UsageError("--events takes at most one PID, got %r" % " ".join(command))
+        values["events_pid"] = _parse_pid(command[0]) if command else None
+        command = []
+    elif not command and values["mode"] != "doctor":
         raise UsageError("no command given: usage: pyinit [OPTIONS] [--] CMD [ARGS...]")
     if command and command[0] == "":
         raise UsageError("the command is an empty string")

@@ -17,7 +17,11 @@ class Config:
         "rewrite",          # -r: {received: sent}, 0 drops
         "grace",            # --grace seconds (float) / PYINIT_GRACE
         "report_format",    # "json" | "text"
-        "mode",             # "run" | "check" | "doctor"
+        "mode",             # "run" | "check" | "doctor" | "events"
+        "timeout",          # --timeout seconds (float) / PYINIT_TIMEOUT; 0 none
+        "stop_report_after",  # --stop-report-after seconds / PYINIT_STOP_REPORT_AFTER; 0 off
+        "termination_log",  # --termination-log / PYINIT_TERMINATION_LOG: None default, '' off
+        "events_pid",       # --events PID, or None for "find it"
         "warnings",         # False with PYINIT_VERBOSITY=0 / TINI_VERBOSITY=0: warnings silenced
     )
 

@@ -647,15 +647,32 @@ def check_zombies(ctx):
     return found.record("zombies", facts)
 
 
+def _import_psutil():
+    """psutil, or None. The launcher runs the interpreter without `site` (-S) when it knows
+    where pyinit lies, so a psutil installed elsewhere (the interpreter's own site-packages)
+    is found only once site has run: it is run here, for --doctor only."""
+    try:
+        import psutil
+        return psutil
+    except ImportError:
+        pass
+    if sys.flags.no_site:
+        try:
+            import site
+            site.main()
+            import psutil
+            return psutil
+        except ImportError:
+            pass
+    return None
+
+
 def _processes():
     """Every visible process as {'pid', 'ppid', 'command', 'state', 'uid', 'threads'}.
 
     psutil when it is installed; otherwise the same facts straight from /proc.
     """
-    try:
-        import psutil
-    except ImportError:
-        psutil = None
+    psutil = _import_psutil()
     found = []
     if psutil is not None:
         for proc in psutil.process_iter(["pid", "ppid", "name", "status", "uids", "num_threads"]):

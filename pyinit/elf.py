@@ -8,8 +8,7 @@ becomes a verdict string in ``problem``, never an exception. Parsing follows the
 the dynamic loader is stricter, so ``library_verdict`` checks the identity bytes as well.
 """
 
-import os
-import struct
+from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_os
 import sys
 
 HEAD_BYTES = 1024            # ELF header + program headers + PT_INTERP of almost every binary
@@ -45,10 +44,38 @@ _HOST_MACHINES = {
 }
 
 _NATIVE = "<" if sys.byteorder == "little" else ">"
-_EHDR = {64: struct.Struct(_NATIVE + "HHIQQQIHHHHHH"), 32: struct.Struct(_NATIVE + "HHIIIIIHHHHHH")}
-_PHDR = {64: struct.Struct(_NATIVE + "IIQQQQQQ"), 32: struct.Struct(_NATIVE + "IIIIIIII")}
-_DYN = {64: struct.Struct(_NATIVE + "qQ"), 32: struct.Struct(_NATIVE + "iI")}
-_E_TYPE_MACHINE = struct.Struct(_NATIVE + "HH")
+
+
+class _Record:
+    """A packed run of native-endian integers, read like struct.Struct(...).unpack_from.
+
+    ELF headers hold nothing else, and `import struct` would cost every start 0.2 ms.
+    Codes as struct's: H (2 bytes), I (4), Q (8) unsigned; i (4), q (8) signed; no padding.
+    """
+
+    _WIDTHS = {"H": 2, "I": 4, "Q": 8, "i": 4, "q": 8}
+
+    def __init__(self, codes, order=sys.byteorder):
+        self._fields = []
+        self.size = 0
+        for code in codes:
+            width = self._WIDTHS[code]
+            self._fields.append((self.size, width, code.islower()))
+            self.size += width
+        self._order = order
+
+    def unpack_from(self, buffer, offset=0):
+        if offset < 0 or len(buffer) - offset < self.size:
+            raise ValueError("need %d bytes at offset %d, have %d" % (self.size, offset, len(buffer)))
+        order = self._order
+        return tuple(int.from_bytes(buffer[offset + at:offset + at + width], order, signed=signed)
+                     for at, width, signed in self._fields)
+
+
+_EHDR = {64: _Record("HHIQQQIHHHHHH"), 32: _Record("HHIIIIIHHHHHH")}
+_PHDR = {64: _Record("IIQQQQQQ"), 32: _Record("IIIIIIII")}
+_DYN = {64: _Record("qQ"), 32: _Record("iI")}
+_E_TYPE_MACHINE = _Record("HH")
 
 
 def host_machines(machine=None):
@@ -126,8 +153,8 @@ def _identity(head, info):
 
 def _foreign_machine(head):
     """e_machine as the file's own EI_DATA says, to name a binary built for another CPU."""
-    order = ">" if len(head) > 5 and head[5] == 2 else "<"
-    return struct.unpack_from(order + "H", head, 18)[0]
+    order = "big" if len(head) > 5 and head[5] == 2 else "little"
+    return int.from_bytes(head[18:20], order)
 
 
 def kernel_view(fd, head, file_size, machines=None):

@@ -19,7 +19,7 @@ not_executable_format (the kernel's ENOEXEC), although glibc's execvp would hand
 /bin/sh. pyinit execs the resolved path with execve.
 """
 
-import os
+from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_os
 
 from . import elf, untrusted
 

@@ -8,7 +8,7 @@ interpreter name keeps a trailing ``\\r``: that is why a script saved with Windo
 endings fails with ENOENT ("/bin/sh^M: bad interpreter").
 """
 
-import os
+from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_os
 
 BINPRM_BUF_SIZE = 256   # include/uapi/linux/binfmts.h since Linux 5.1 (128 before)
 MAX_NESTED_SCRIPTS = 5  # fs/exec.c: a script plus 4 script interpreters; one more is ELOOP (measured)
@@ -84,7 +84,7 @@ def env_target(shebang):
     Returns None when the interpreter is not env, or when the argument is something this
     check does not model (other env options): then nothing is claimed about it.
     """
-    if shebang.interpreter is None or os.path.basename(shebang.interpreter) != "env":
+    if shebang.interpreter is None or shebang.interpreter.rpartition("/")[2] != "env":
         return None
     argument = shebang.argument
     if not argument:

@@ -5,7 +5,7 @@ only decides and reports. Diagnostics (preflight's deep checks, --doctor, tracin
 imported only when they are needed.
 """
 
-import os
+from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_os
 import sys
 
 import pyinit_core as core
@@ -123,7 +123,7 @@ def _main(args, inherited):
         child_mask, child_ignored = inherited
 
     try:
-        config = cli.parse(args, os.environ)
+        config = cli.parse(args, os.environ_text())
     except cli.Exit as done:
         _print(sys.stdout, done.text)
         _finish(0)
@@ -139,6 +139,10 @@ def _main(args, inherited):
                            subreaper=config.subreaper))
     # None: pyinit.report picks text for a terminal, JSON otherwise, when it first writes.
     fmt = config.report_format
+    if config.mode == "events":
+        from pyinit.explain import events
+        from pyinit import report
+        _finish(events.run(config.events_pid, fmt or report.default_format(), sys.stdout))
     if config.mode == "check":
         _finish(check_only(config, fmt))
     _finish(run(config, fmt, child_mask, child_ignored))
@@ -146,7 +150,7 @@ def _main(args, inherited):
 
 def check_only(config, fmt):
     from pyinit import preflight
-    record = preflight.check(config.command, os.environ, deep=True)
+    record = preflight.check(config.command, os.environ_text(), deep=True)
     if record is None:
         return 0
     _write(record, fmt)
@@ -192,7 +196,12 @@ class _ReportStream:
 
 def run(config, fmt, child_mask, child_ignored):
     core.reset_sigchld()
+    # Never the OOM killer's first pick where the kernel allows it; the child gets the
+    # original score back (pyinit_core.spawn).
+    core.lower_oom_score_adj()
     pid1 = os.getpid() == 1
+    # The flight recorder (pyinit --events); without one (no memfd_create) the run goes on.
+    core.open_recorder()
     if config.pdeathsig:
         core.set_parent_death_signal(config.pdeathsig)
     if not pid1 and config.subreaper:
@@ -220,11 +229,11 @@ def run(config, fmt, child_mask, child_ignored):
         say(_not_a_reaper())
 
     from pyinit import preflight
-    env = os.environ
+    env = os.environ_text()
     failure, resolved = preflight.preflight(config.command, env, warn=say)
     if failure is not None:
         say(failure)
-        return _exit(tracer, preflight.exit_code_for(failure))
+        return _exit(tracer, preflight.exit_code_for(failure), config, failure, say)
 
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
     from pyinit import environment
@@ -242,24 +251,35 @@ def run(config, fmt, child_mask, child_ignored):
         if stage != core.EXEC_STAGE:
             # fork itself (stage 0) or the child's setup before execve failed: pyinit's own
             # failure, not the command's.
-            say(_self_failure(core.STAGE_NAMES[stage], err))
-            return _exit(tracer, EXIT_FAILURE)
+            record = _self_failure(core.STAGE_NAMES[stage], err)
+            say(record)
+            return _exit(tracer, EXIT_FAILURE, config, record, say)
         tried = candidates[index] if 0 <= index < len(candidates) else config.command[0]
         record = preflight.explain_exec_failure(config.command, env, tried, err)
         say(record)
-        return _exit(tracer, preflight.exit_code_for(record))
+        return _exit(tracer, preflight.exit_code_for(record), config, record, say)
     started = core.monotonic_ns()
+    core.record(core.KIND_SPAWN, pid, 0, 0, 0)
     if tracer is not None:
         tracer.spawned(pid)
+    # The "before" of the OOM check (pyinit.explain.exit_reason compares it with the "after").
+    from pyinit.explain import oom
+    oom_before = oom.snapshot(with_limit=False)
+    if tracer is None:
+        # Nothing calls into Python until the child exits: what start-up used can go.
+        core.release_startup_memory()
 
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
         rewrite[received] = sent
     job_control = take_terminal and not pid1 and _parent_does_job_control()
-    status = core.supervise(pid, config.pgroup, rewrite, job_control=job_control)
+    status, timed_out, grace_killed = _supervise(config, pid, rewrite, job_control,
+                                                 pid1, say, tracer, started)
     if take_terminal:
         core.give_terminal_back(pid)
     code = exit_code_of(status)
+    lived_ns = core.monotonic_ns() - started
+    core.record(core.KIND_CHILD_EXIT, pid, status, 0, 0)
     if tracer is not None:
         tracer("child_exit", pid, status, 0, 0)
 
@@ -271,7 +291,18 @@ def run(config, fmt, child_mask, child_ignored):
     shut_down_leftovers(config.grace, pid1, tracer, say)
     if code in config.remap_exit:
         code = 0
-    return _exit(tracer, code)
+    explained = None
+    if timed_out is not None or code != 0 or status & 0x7F or config.verbosity:
+        from pyinit import lifecycle
+        if timed_out is not None:
+            code = lifecycle.EXIT_TIMEOUT
+        explained = lifecycle.exit_record(config, pid, status, timed_out, grace_killed, code,
+                                          lived_ns, oom_before)
+        # Verbosity 0 on purpose (tini's level 0) keeps stderr quiet about the child's own
+        # exit; the termination log still gets the record.
+        if (tracer is None or not tracer.verbosity) and config.warnings:
+            _write(explained, fmt, reports.get())
+    return _exit(tracer, code, config, explained, say)
 
 
 def _not_a_reaper():
@@ -347,9 +378,27 @@ def _parent_does_job_control():
         return False
 
 
-def _exit(tracer, code):
+def _supervise(config, pid, rewrite, job_control, pid1, say, tracer, started):
+    """(raw status, timed out, grace killed). Without --timeout and with no stalled stop, one
+    core.supervise() is all: the deadlines are pyinit.lifecycle's, imported only for them."""
+    woke = 0
+    if not config.timeout:
+        woke = core.supervise(pid, config.pgroup, rewrite, job_control, 0,
+                              int(config.stop_report_after * 1e9))
+        if woke >= 0:
+            return woke, None, False
+    from pyinit import lifecycle
+    return lifecycle.supervise(config, pid, rewrite, job_control, pid1, say, tracer,
+                               config.command, started, woke)
+
+
+def _exit(tracer, code, config=None, final=None, say=None):
+    """The last steps of every run: the trace's exit record, then the termination log."""
     if tracer is not None:
-        tracer.exit(code)
+        tracer.exit(code, final if final is not None and final.get("event") == "exit" else None)
+    if config is not None and final is not None:
+        from pyinit import lifecycle
+        lifecycle.finish(config, final, say)
     return code
 
 
@@ -396,12 +445,14 @@ def shut_down_leftovers(grace, pid1, tracer, say):
         signal_all = leftovers.signal_descendants
 
     grace_ms = int(grace * 1000)
+    core.record(core.KIND_SHUTDOWN, SIGTERM, 0, grace_ms, 0)
     if tracer is not None:
         tracer("shutdown", SIGTERM, 0, grace_ms, 0)
     signal_all(SIGTERM)
     signal_all(SIGCONT)   # a stopped process cannot act on SIGTERM until it runs again
     if core.drain(grace_ms, pid1):
         return
+    core.record(core.KIND_SHUTDOWN, SIGKILL, 0, 0, 0)
     if tracer is not None:
         tracer("shutdown", SIGKILL, 0, 0, 0)
     deadline = core.monotonic_ns() + KILL_REAP_MS * 1_000_000

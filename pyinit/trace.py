@@ -93,9 +93,10 @@ class Tracer:
         if self.verbosity:
             self._write({"event": "spawn", "pid": pid, "command": name or "?"})
 
-    def exit(self, code):
+    def exit(self, code, explained=None):
+        """The last record: the exit explanation (pyinit.explain.exit_reason) when there is one."""
         if self.verbosity:
-            self._write({"event": "exit", "exit_code": code})
+            self._write(explained if explained is not None else {"event": "exit", "exit_code": code})
 
     # ---- core events
 

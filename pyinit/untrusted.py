@@ -8,7 +8,7 @@ controlling terminal) and O_CLOEXEC, after a stat that refuses anything but a re
 is read. execve answers EACCES for a file that is not regular; so does NotRegularFile.
 """
 
-import os
+from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_os
 
 _FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | os.O_NOCTTY
 _S_IFMT, _S_IFREG = 0o170000, 0o100000

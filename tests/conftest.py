@@ -6,6 +6,7 @@ black box. They need root and PID namespaces; without them they fail, loudly, ne
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ from helpers import programs
 # Environment variables that change pyinit's behaviour: no test inherits them by accident.
 PYINIT_VARIABLES = ("PYINIT_SUBREAPER", "PYINIT_KILL_PROCESS_GROUP", "PYINIT_VERBOSITY",
                     "PYINIT_GRACE", "PYINIT_REPORT_FORMAT", "PYINIT_PYTHON", "TINI_SUBREAPER",
-                    "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY")
+                    "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY", "PYINIT_TIMEOUT",
+                    "PYINIT_STOP_REPORT_AFTER", "PYINIT_TERMINATION_LOG")
 
 
 @pytest.fixture(autouse=True)
@@ -69,3 +71,37 @@ def shared_dir(tmp_path):
             break
         os.chmod(parent, os.stat(parent).st_mode | 0o011)
     return tmp_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def debian_python3():
+    """/usr/bin/python3 is the interpreter that checks run as another uid (a pyenv under /root
+    is not readable by them) and the sample dynamically linked program of several tests."""
+    from helpers import debian
+    debian.ensure_packages("python3")
+
+
+# Ignored by CPython itself at start-up (its children get them back as SIG_DFL).
+PYTHON_IGNORES = (signal.SIGPIPE, signal.SIGXFSZ)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def default_signal_dispositions():
+    """The suite started with signals ignored or blocked (`pytest &` ignores SIGINT and SIGQUIT,
+    nohup SIGHUP) would hand them on to every pyinit it starts, and pyinit hands ignored and
+    blocked signals on to its child on purpose. Tests expect a subject started as from an
+    interactive shell: default dispositions, nothing blocked. Tests that check the pass-through
+    set up their own."""
+    for number in range(1, signal.NSIG):
+        if number in PYTHON_IGNORES:
+            continue
+        try:
+            if signal.getsignal(number) == signal.SIG_IGN:
+                signal.signal(number, signal.default_int_handler if number == signal.SIGINT
+                              else signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass   # SIGKILL, SIGSTOP and the C library's reserved signals
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    # glibc's posix_spawn starts the new program with its reserved signals 32 and 33 ignored,
+    # and subprocess uses it from Python 3.13 on: fork/exec gives subjects default dispositions.
+    subprocess._USE_POSIX_SPAWN = False

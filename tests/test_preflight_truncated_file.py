@@ -73,7 +73,9 @@ def test_a_cut_past_the_eof_page_warns_and_starts(pyinit, tmp_path):
     result = run_pid1(pyinit, ["--", prog])
     # The kernel execs it and it dies touching the missing page: pyinit passes on 128+SIGSEGV.
     assert result.returncode == 128 + 11, result.stderr
-    [record] = _records(result.stderr)
+    # The second record explains the exit: death by a signal is always explained.
+    [record, ending] = _records(result.stderr)
+    assert (ending["event"], ending["reason"], ending["signal"]) == ("exit", "signaled", "SIGSEGV")
     assert record["event"] == "preflight_warning" and record["cause"] == "truncated_file"
     assert record["needed_size"] == _last_load_end(prog) and "exit_code" not in record
     assert record["pid1"] is True and "started anyway" in record["hint"]

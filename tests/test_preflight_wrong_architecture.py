@@ -8,16 +8,20 @@ from helpers import binaries
 from helpers.run import run_pid1
 from pyinit import preflight
 
+# The foreign machine: one no qemu-user emulates. A host with qemu-user-static's binfmt_misc
+# handlers (aarch64, arm, s390x, riscv64, ...) runs those binaries instead of refusing them.
+FOREIGN, FOREIGN_E_MACHINE = "ia64", b"\x32\x00"
+
 
 @pytest.mark.timeout(10)
-def test_aarch64_header_is_named(tmp_path):
-    """/bin/true with e_machine patched to aarch64: machine and host named, ENOEXEC like the kernel."""
-    prog = binaries.patch(binaries.copy(binaries.TRUE, tmp_path / "arm"), 18, b"\xb7\x00")
+def test_foreign_header_is_named(tmp_path):
+    """/bin/true with e_machine patched to ia64: machine and host named, ENOEXEC like the kernel."""
+    prog = _foreign_true(tmp_path)
     record = preflight.check([prog], {})
     assert record["cause"] == "wrong_architecture"
-    assert record["machine"] == "aarch64" and record["host_machine"] == os.uname().machine
+    assert record["machine"] == FOREIGN and record["host_machine"] == os.uname().machine
     assert record["errno"] == binaries.kernel_errno(prog) == "ENOEXEC"
-    assert record["exit_code"] == 126 and "aarch64" in record["hint"]
+    assert record["exit_code"] == 126 and FOREIGN in record["hint"]
 
 
 @pytest.mark.timeout(10)
@@ -51,8 +55,8 @@ def test_32_bit_class_and_i386_machine_is_refused_as_the_kernel_does(tmp_path):
     assert record["errno"] == binaries.kernel_errno(prog) == "ENOEXEC"
 
 
-def _aarch64_true(tmp_path):
-    return binaries.patch(binaries.copy(binaries.TRUE, tmp_path / "arm"), 18, b"\xb7\x00")
+def _foreign_true(tmp_path):
+    return binaries.patch(binaries.copy(binaries.TRUE, tmp_path / FOREIGN), 18, FOREIGN_E_MACHINE)
 
 
 def _records(stderr):
@@ -66,12 +70,12 @@ def _records(stderr):
 @pytest.mark.timeout(60)
 def test_start_leaves_a_foreign_binary_to_execve_when_binfmt_misc_is_unreadable(pyinit, tmp_path):
     """A start does not refuse what a host-registered emulator might run: execve answers ENOEXEC."""
-    prog = _aarch64_true(tmp_path)
+    prog = _foreign_true(tmp_path)
     result = run_pid1(pyinit, ["--", prog])
     assert result.returncode == 126
     [record] = _records(result.stderr)
     assert record["event"] == "exec_failed" and record["cause"] == "wrong_architecture"
-    assert record["errno"] == "ENOEXEC" and record["machine"] == "aarch64"
+    assert record["errno"] == "ENOEXEC" and record["machine"] == FOREIGN
     assert "binfmt_misc" not in record
 
 
@@ -91,7 +95,7 @@ def test_start_leaves_an_unknown_format_to_execve_when_binfmt_misc_is_unreadable
 @pytest.mark.timeout(60)
 def test_check_claims_it_and_says_binfmt_misc_was_not_seen(pyinit, tmp_path):
     """--check still fails (126) but records that binfmt_misc was unreadable, and the hint says so."""
-    prog = _aarch64_true(tmp_path)
+    prog = _foreign_true(tmp_path)
     result = run_pid1(pyinit, ["--check", "--", prog])
     assert result.returncode == 126
     [record] = _records(result.stderr)
@@ -102,8 +106,8 @@ def test_check_claims_it_and_says_binfmt_misc_was_not_seen(pyinit, tmp_path):
 
 @pytest.mark.timeout(60)
 def test_script_whose_interpreter_is_foreign_is_left_to_execve(pyinit, tmp_path):
-    """#!/path/to/aarch64-binary: a start leaves it to execve too (ENOEXEC, 126)."""
-    prog = _aarch64_true(tmp_path)
+    """#!/path/to/foreign-binary: a start leaves it to execve too (ENOEXEC, 126)."""
+    prog = _foreign_true(tmp_path)
     script = tmp_path / "run"
     script.write_bytes(b"#!" + prog.encode() + b"\n")
     script.chmod(0o755)
@@ -119,7 +123,7 @@ def test_explanation_after_enoexec_is_precise(tmp_path):
     """explain_exec_failure after ENOEXEC gives wrong_architecture, not the 'cannot know' pass."""
     import errno
 
-    prog = _aarch64_true(tmp_path)
+    prog = _foreign_true(tmp_path)
     record = preflight.explain_exec_failure([prog], {}, prog, errno.ENOEXEC)
     assert record["event"] == "exec_failed" and record["cause"] == "wrong_architecture"
-    assert record["machine"] == "aarch64" and record["exit_code"] == 126
+    assert record["machine"] == FOREIGN and record["exit_code"] == 126

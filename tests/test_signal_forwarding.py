@@ -20,6 +20,8 @@ def number(name):
         return signal.SIGRTMIN + int(name[8:] or 0)
     if name == "SIGRTMAX":
         return signal.SIGRTMAX
+    if name == "SIGSTKFLT":
+        return 16   # the signal module names it from Python 3.11 on
     return getattr(signal, name)
 
 

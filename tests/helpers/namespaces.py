@@ -2,11 +2,14 @@
 
 import json
 import os
+import re
 import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_CHECK = os.path.join(HERE, "run_check.py")
-SYSTEM_PYTHON = "/usr/bin/python3.11"   # readable by every uid, unlike the pyenv under /root
+# Debian's python3, whatever its version: every uid can run it, unlike a pyenv under /root.
+# conftest.py makes sure it is installed.
+SYSTEM_PYTHON = os.path.realpath("/usr/bin/python3")
 
 
 def check_as(uid, argv, mode="check", env=None):
@@ -28,8 +31,16 @@ def private_python(directory):
 
     libs = os.path.join(str(directory), "pylibs")
     os.makedirs(libs, exist_ok=True)
+    # What the interpreter links (ldd: its version decides), and what its own extension
+    # modules load.
+    linked = subprocess.run(["ldd", SYSTEM_PYTHON], capture_output=True, text=True,
+                            timeout=30).stdout
+    paths = set(re.findall(r"(/\S+\.so[.\d]*) \(0x", linked))
     for name in ("ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6", "libz.so.1", "libexpat.so.1"):
-        shutil.copyfile(os.path.join("/lib/x86_64-linux-gnu", name), os.path.join(libs, name))
+        if os.path.exists(os.path.join("/lib/x86_64-linux-gnu", name)):
+            paths.add(os.path.join("/lib/x86_64-linux-gnu", name))
+    for path in paths:
+        shutil.copyfile(path, os.path.join(libs, os.path.basename(path)))
     os.chmod(os.path.join(libs, "ld-linux-x86-64.so.2"), 0o755)
     return "%s/ld-linux-x86-64.so.2 --library-path %s %s" % (libs, libs, SYSTEM_PYTHON)
 
