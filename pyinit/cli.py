@@ -228,8 +228,14 @@ _OPTIONS = {
 }
 
 
-def _check_length(spelled, value):
-    if len(value) > MAX_VALUE_CHARS:
+# Options whose value is a number or a signal: longer than MAX_VALUE_CHARS is a mistake.
+# (Paths, such as --termination-log's, may be long.)
+_SHORT_VALUES = frozenset(("remap_exit", "grace", "pdeathsig", "rewrite", "timeout",
+                           "stop_report_after"))
+
+
+def _check_length(name, spelled, value):
+    if name in _SHORT_VALUES and len(value) > MAX_VALUE_CHARS:
         raise UsageError("option %s: the value %s is too long to be one" % (spelled, _shown(value)))
 
 
@@ -256,7 +262,7 @@ def _split_options(args):
             elif eq and not takes_value:
                 raise UsageError("option %s takes no value" % spelled)
             if takes_value:
-                _check_length(spelled, inline)
+                _check_length(name, spelled, inline)
             found.append((name, inline if takes_value else None, spelled))
         else:
             # Short options cluster (-vvv, -sg) and take a value attached or next (-pTERM, -p TERM).
@@ -273,7 +279,7 @@ def _split_options(args):
                         if i >= len(args):
                             raise UsageError("option %s needs a value" % spelled)
                         value = args[i]
-                    _check_length(spelled, value)
+                    _check_length(name, spelled, value)
                     found.append((name, value, spelled))
                     break
                 found.append((name, None, spelled))
