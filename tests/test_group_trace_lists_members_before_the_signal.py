@@ -1,10 +1,29 @@
 """-v -g: the forward record lists the group's members as they were before the signal,
 although the signal's default action ends them all."""
 
+import os
+
 import pytest
 
-from helpers.pid1 import Namespace
+from helpers.pid1 import Namespace, wait_for
 from helpers.verbose import parse_all
+
+
+def group_of(pgid):
+    """Command names of the live processes of process group pgid (host pids)."""
+    names = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            names.append(stat[stat.index("(") + 1:stat.rindex(")")])
+    return sorted(names)
 
 
 @pytest.mark.timeout(60)
@@ -18,6 +37,11 @@ def test_group_killed_by_the_signal_is_listed_whole(pyinit):
     with Namespace(pyinit, ["-v", "-g", "--grace", "0", "--report-format", "json", "--",
                             "sh", "-c", script], universal_newlines=True) as ns:
         assert ns.proc.stdout.readline() == "ready\n"
+        leader = ns.child_pid()
+        # The orphans' setsid may still be on its way out of the group: wait until it is
+        # exactly sh and its two sleeps.
+        wait_for(lambda: group_of(leader) == ["sh", "sleep", "sleep"], 30,
+                 "the group to be sh and two sleeps", interval=0.01)
         ns.kill(15)
         code, _, err = ns.wait()
     assert code == 143
