@@ -24,7 +24,7 @@ statuses; the 128+N mapping is the caller's.
 from libc.errno cimport errno, EINTR, ECHILD, EACCES, ENOENT, ENOTDIR, ESRCH, ESTALE, ENODEV, ETIMEDOUT
 from libc.stdint cimport uint64_t, int64_t
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset, memcpy
+from libc.string cimport memset, memcpy, memcmp
 from posix.types cimport pid_t, uid_t
 from posix.unistd cimport fork, close, read, write, _exit, execve, setpgid, getpid
 
@@ -297,6 +297,31 @@ cdef void emit(int kind, long a, long b, long c, long d) noexcept nogil:
             pass
 
 
+# Called when a forward fails (set by the supervisor whatever the verbosity): rare, so it
+# may take the GIL; the steady-state loop never does.
+cdef object _forward_failure_sink = None
+cdef bint _report_forward_failures = False
+
+
+cdef void forward_failed(int sig, int sent, pid_t target, int err) noexcept nogil:
+    # ESRCH: the target is gone (a group whose members all exited); the reap says the rest.
+    if err == ESRCH or not _report_forward_failures:
+        return
+    with gil:
+        try:
+            _forward_failure_sink(sig, sent, target, err)
+        except BaseException:
+            pass
+
+
+def set_forward_failure_sink(sink):
+    """Install (or remove, with None) the callable that receives (received, sent, target,
+    errno) for a forward that kill() or rt_sigqueueinfo() refused."""
+    global _forward_failure_sink, _report_forward_failures
+    _forward_failure_sink = sink
+    _report_forward_failures = sink is not None
+
+
 cdef inline void note(int kind, long a, long b, long c, long d) noexcept nogil:
     # Every event goes to the flight recorder; to the Python sink only when one is installed.
     pyinit_ring_record(kind, a, b, c, d)
@@ -376,6 +401,25 @@ def set_parent_death_signal(int sig):
 def set_process_name(bytes name):
     """What `ps` and /proc/PID/comm show: pyinit, not python3."""
     prctl(PR_SET_NAME, <unsigned long><char *>name, 0, 0, 0)
+
+
+def set_process_title(bytes title, unsigned long start, unsigned long end, bytes current):
+    """Overwrite this process's argv area [start, end) (arg_start/arg_end of /proc/self/stat)
+    with `title` (NUL-separated words), so that ps and `docker top` show it instead of the
+    interpreter's command line. The area is first checked to hold `current` (what
+    /proc/self/cmdline read), then zeroed entirely, so nothing of the long original is
+    left; a title longer than the area is cut, keeping the last NUL. Returns whether it
+    was written."""
+    cdef char *area = <char *>start
+    cdef size_t size = end - start
+    cdef size_t length = len(title)
+    if end <= start or <size_t>len(current) != size or memcmp(area, <char *>current, size) != 0:
+        return False
+    if length > size - 1:
+        length = size - 1
+    memset(area, 0, size)
+    memcpy(area, <char *>title, length)
+    return True
 
 
 def terminal_is_ours():
@@ -933,6 +977,8 @@ cdef void forward_signal(Supervisor *s, int sig, siginfo_t *info) noexcept nogil
                 err = errno
         elif kill(target, sent) != 0:
             err = errno
+        if err != 0:
+            forward_failed(sig, sent, target, err)
     note(EV_FORWARD, sig, sent, target, err)
 
 

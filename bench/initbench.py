@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import select
+import shlex
 import shutil
 import signal
 import statistics
@@ -733,10 +734,17 @@ def measure_imports(python, cmdline):
     against a bare `python -I -c pass` of the same interpreter; median of 5 runs each."""
     if not python or "pyinit" not in cmdline:
         return {"error": "n/a: pyinit not measured"}
-    launched = cmdline["pyinit"]  # [python, -I, -c, CODE, --pyinit-state=..., --, sleep, 1000]
-    command = (UNSHARE + [launched[0], "-X", "importtime"] + launched[1:launched.index("--") + 1]
-               + [shutil.which("true") or "/bin/true"])
-    bare = [launched[0], "-X", "importtime", "-I", "-c", "pass"]
+    # pyinit rewrites its own command line (ps shows `pyinit -- CMD`), so the exact command
+    # the launcher execs is caught with PYINIT_PYTHON naming a wrapper that adds -X importtime.
+    wrapper_dir = tempfile.mkdtemp(prefix="initbench-")
+    wrapper = os.path.join(wrapper_dir, "python-importtime")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec %s -X importtime "$@"\n' % shlex.quote(python))
+    os.chmod(wrapper, 0o755)
+    launcher = os.path.join(os.path.dirname(python), "pyinit")
+    command = (["env", "PYINIT_PYTHON=" + wrapper] + UNSHARE
+               + [launcher, "--", shutil.which("true") or "/bin/true"])
+    bare = [python, "-X", "importtime", "-I", "-c", "pass"]
 
     def imported(argv):
         runs = []
@@ -752,7 +760,10 @@ def measure_imports(python, cmdline):
         return {n: (median([m[n][0] for m in runs if n in m]), median([m[n][1] for m in runs if n in m]))
                 for n in names}
 
-    with_pyinit, bare_modules = imported(command), imported(bare)
+    try:
+        with_pyinit, bare_modules = imported(command), imported(bare)
+    finally:
+        shutil.rmtree(wrapper_dir, ignore_errors=True)
     extra = {n: v for n, v in with_pyinit.items() if n not in bare_modules}
     return {"extra_modules": {n: {"self_us": v[0], "cumulative_us": v[1]}
                               for n, v in sorted(extra.items(), key=lambda kv: -kv[1][1])},

@@ -35,7 +35,7 @@ options:
   -s, --subreaper          become a child subreaper when not PID 1 (env PYINIT_SUBREAPER=1)
   -p, --pdeathsig SIG      signal pyinit gets when its parent dies (forwarded to CMD)
   -v, --verbose            trace signals, forwards, reaps and exit as JSON lines on stderr
-                           (repeatable; env PYINIT_VERBOSITY=N)
+                           (repeatable; env PYINIT_VERBOSITY=N; N=0 silences warnings)
   -w, --warn-on-reap       warn about every reaped zombie that is not CMD
   -g, --pgroup             forward signals to CMD's process group (env PYINIT_KILL_PROCESS_GROUP=1)
   -e, --remap-exit CODE    report CMD's exit code CODE as 0 (repeatable)
@@ -52,17 +52,19 @@ options:
                            it is writable; '' off; env PYINIT_TERMINATION_LOG)
       --events [PID]       print the flight recorder of the pyinit PID (default: PID 1, else
                            the only one visible): signals, forwards, reaps, exits
-      --check              only validate that CMD would start: exit 0, 126 or 127
+      --check              only validate that CMD would start: exit 0, 126 or 127 (3: the
+                           check could not finish)
       --doctor             report on this PID namespace, mounts, credentials and limits
       --report-format FMT  json or text (default: text on a terminal, else json;
                            env PYINIT_REPORT_FORMAT)
   -l, --license            show the license and exit
   -h, --help               show this help and exit
-      --version            show the version and exit
+  -V, --version            show the version and exit
 
 exit codes: CMD's own; 128+N when CMD died of signal N; 2 bad usage; 1 pyinit itself failed;
 126 CMD found but cannot be executed; 127 nothing to run (not found, missing loader);
-124 --timeout ended CMD; 3 --events cannot read the history (no pyinit, no /proc, not allowed).
+124 --timeout ended CMD; 3 --check could not finish, or --events cannot read the history
+(no pyinit, no /proc, not allowed).
 """
 
 # What -l prints (as tini's -l prints its license). The one place the text lives in the
@@ -113,42 +115,63 @@ def _env(env, names):
 
 
 def _env_flag(env, names):
-    name, value = _env(env, names)
-    if name is None:
-        return False
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    return True
+    """How the on/off variables are read. PYINIT_*: unset or empty is off; 0, false, no
+    and off (any case) are off; anything else is on. TINI_*: on when set at all, even
+    empty or 0, as tini reads them (getenv() != NULL). A non-empty PYINIT_* decides over
+    its TINI_* twin."""
+    for name in names:
+        value = env.get(name)
+        if value is None:
+            continue
+        if name.startswith("TINI_"):
+            return True
+        if value != "":
+            return value.lower() not in ("0", "false", "no", "off")
+    return False
+
+
+# Longest value an option or number variable may have: anything longer is a mistake, and
+# is shown shortened (int() of thousands of digits would even raise).
+MAX_VALUE_CHARS = 64
+
+
+def _shown(text):
+    """The value as a usage error quotes it: repr, cut to a readable length."""
+    if len(text) <= 40:
+        return repr(text)
+    return "%r... (%d characters)" % (text[:32], len(text))
 
 
 def _parse_exit_code(text):
-    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 255:
-        raise UsageError("exit code %r for -e is not a number from 0 to 255" % text)
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 3 or not 0 <= int(text) <= 255:
+        raise UsageError("exit code %s for -e is not a number from 0 to 255" % _shown(text))
     return int(text)
 
 
 def _parse_rewrite(text):
     source, sep, target = text.partition(":")
     if not sep:
-        raise UsageError("--rewrite %r: expected FROM:TO, e.g. TERM:QUIT or 15:0" % text)
+        raise UsageError("--rewrite %s: expected FROM:TO, e.g. TERM:QUIT or 15:0" % _shown(text))
     try:
         received = signames.parse(source)
         sent = signames.parse(target, allow_zero=True)
     except ValueError as error:
-        raise UsageError("--rewrite %r: %s" % (text, error)) from None
+        raise UsageError("--rewrite %s: %s" % (_shown(text), error)) from None
     if received in (9, 19):
-        raise UsageError("--rewrite %r: %s never reaches pyinit" % (text, signames.name(received)))
+        raise UsageError("--rewrite %s: %s never reaches pyinit" % (_shown(text), signames.name(received)))
     if received == 17:
-        raise UsageError("--rewrite %r: SIGCHLD is how pyinit learns of exits; it is not forwarded" % text)
+        raise UsageError("--rewrite %s: SIGCHLD is how pyinit learns of exits; it is not forwarded" % _shown(text))
     return received, sent
 
 
 def _spelled(origin, text):
     """How the user wrote it: `--grace '5'` for a flag, `PYINIT_GRACE='5'` for a variable."""
-    return "%s%r" % (origin, text) if origin.endswith("=") else "%s %r" % (origin, text)
+    return "%s%s" % (origin, _shown(text)) if origin.endswith("=") else "%s %s" % (origin, _shown(text))
 
 
 def _parse_grace(text, origin):
+    if len(text) > MAX_VALUE_CHARS:
+        raise UsageError("%s is not a number of seconds from 0 to 86400" % _spelled(origin, text))
     try:
         seconds = float(text)
     except ValueError:
@@ -201,8 +224,19 @@ _OPTIONS = {
     "--report-format": ("report_format", True),
     "-l": ("license", False), "--license": ("license", False),
     "-h": ("help", False), "--help": ("help", False),
-    "--version": ("version", False),
+    "-V": ("version", False), "--version": ("version", False),
 }
+
+
+# Options whose value is a number or a signal: longer than MAX_VALUE_CHARS is a mistake.
+# (Paths, such as --termination-log's, may be long.)
+_SHORT_VALUES = frozenset(("remap_exit", "grace", "pdeathsig", "rewrite", "timeout",
+                           "stop_report_after"))
+
+
+def _check_length(name, spelled, value):
+    if name in _SHORT_VALUES and len(value) > MAX_VALUE_CHARS:
+        raise UsageError("option %s: the value %s is too long to be one" % (spelled, _shown(value)))
 
 
 def _split_options(args):
@@ -227,6 +261,8 @@ def _split_options(args):
                 inline = args[i]
             elif eq and not takes_value:
                 raise UsageError("option %s takes no value" % spelled)
+            if takes_value:
+                _check_length(name, spelled, inline)
             found.append((name, inline if takes_value else None, spelled))
         else:
             # Short options cluster (-vvv, -sg) and take a value attached or next (-pTERM, -p TERM).
@@ -243,6 +279,7 @@ def _split_options(args):
                         if i >= len(args):
                             raise UsageError("option %s needs a value" % spelled)
                         value = args[i]
+                    _check_length(name, spelled, value)
                     found.append((name, value, spelled))
                     break
                 found.append((name, None, spelled))
@@ -269,12 +306,15 @@ def parse(args, env):
         "stop_report_after": DEFAULT_STOP_REPORT_AFTER,
         "termination_log": env.get(ENV_TERMINATION_LOG),
         "events_pid": None,
+        "warnings": True,
     }
     name, raw = _env(env, ENV_VERBOSITY)
     if name:
-        if not (raw.isascii() and raw.isdigit()):
-            raise UsageError("%s=%r is not a whole number" % (name, raw))
+        if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > 3:
+            raise UsageError("%s=%s is not a whole number from 0 to 999" % (name, _shown(raw)))
         values["verbosity"] = int(raw)
+        # Level 0 set on purpose silences warnings, as tini's does; failures still show.
+        values["warnings"] = values["verbosity"] > 0
     name, raw = _env(env, ENV_GRACE)
     if name:
         values["grace"] = _parse_grace(raw, name + "=")
@@ -300,6 +340,7 @@ def parse(args, env):
             values[option] = True
         elif option == "verbose":
             values["verbosity"] += 1
+            values["warnings"] = True
         elif option == "pdeathsig":
             try:
                 values["pdeathsig"] = signames.parse(value)

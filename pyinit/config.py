@@ -22,6 +22,7 @@ class Config:
         "stop_report_after",  # --stop-report-after seconds / PYINIT_STOP_REPORT_AFTER; 0 off
         "termination_log",  # --termination-log / PYINIT_TERMINATION_LOG: None default, '' off
         "events_pid",       # --events PID, or None for "find it"
+        "warnings",         # False with PYINIT_VERBOSITY=0 / TINI_VERBOSITY=0: warnings silenced
     )
 
     def __init__(self, **values):

@@ -162,7 +162,8 @@ def _shebang_crlf(r):
 
 def _simple(text):
     return lambda r: text % {"resolved": r.get("resolved"), "interpreter": r.get("interpreter"),
-                             "mount": r.get("mount")}
+                             "mount": r.get("mount"), "program": r.get("program"),
+                             "detail": r.get("detail")}
 
 
 _HINTS = {
@@ -182,6 +183,10 @@ _HINTS = {
     "text_file_busy": _simple("%(resolved)s is open for writing by another process (ETXTBSY); start it "
                               "after the copy or download that writes it has finished."),
     "symlink_loop": _simple("%(resolved)s goes through a symlink loop (or too many symlinks); fix the link."),
+    "check_incomplete": _simple("Nothing is known about whether the command would start: run --check "
+                                "again with more memory (ulimit -v, the build's memory limit)."),
+    "env_loop": _simple("%(resolved)s starts with #!%(interpreter)s %(program)s, and %(detail)s: "
+                        "the program never runs; put the real interpreter on the #! line."),
     "interpreter_loop": _simple("The #! interpreters starting at %(resolved)s nest deeper than the kernel "
                                 "allows; point the #! line at a binary."),
     "name_too_long": _simple("The path %(resolved)s is longer than the kernel accepts; use a shorter path."),
@@ -213,3 +218,32 @@ def hint_for(record):
         return _HINTS.get(record.get("cause"), _HINTS["exec_error"])(record)
     except (KeyError, TypeError, ValueError, IndexError):
         return "execve of %s failed; see cause and errno." % record.get("resolved")
+
+
+def forward_failed(received, sent, target, err):
+    """The warning record for a forward the kernel refused (kill/rt_sigqueueinfo errno).
+
+    pyinit goes on supervising after it: the signal is lost for the child, which keeps
+    running; the next signal is tried again (and reported again only for a new errno).
+    """
+    import errno as errno_names
+    from pyinit import signames
+
+    name = signames.name(sent)
+    who = "process group %d" % -target if target < 0 else "pid %d" % target
+    if err == errno_names.EPERM:
+        hint = ("pyinit may not signal %s: the child runs as another user and pyinit lacks "
+                "CAP_KILL (e.g. docker run --cap-drop ALL); keep that capability "
+                "(--cap-add KILL) or run pyinit as the child's user (USER in the image)" % who)
+    else:
+        hint = "the kernel refused to send %s to %s: %s" % (name, who, os.strerror(err))
+    return {
+        "event": "warning", "cause": "forward_failed",
+        "message": "%s could not be forwarded to %s (%s): the child did not get it and keeps "
+                   "running; pyinit goes on forwarding and reaping%s" % (
+                       signames.name(received), who, errno_names.errorcode.get(err, str(err)),
+                       "; docker stop will SIGKILL it after its timeout"
+                       if sent in (2, 3, 15) else ""),
+        "signal": signames.name(received), "sent": name, "target": target,
+        "errno": errno_names.errorcode.get(err, str(err)), "errno_code": err,
+        "strerror": os.strerror(err), "hint": hint}

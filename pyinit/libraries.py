@@ -22,11 +22,16 @@ searched again; a preload that cannot be found is ignored, as the loader ignores
 """
 
 import os
+import stat
 import struct
 
 from . import elf, untrusted
 
 MAX_OBJECTS = 512
+# Paths the whole check may try (a directory's stat, a candidate's open): hostile RPATHs
+# and LD_LIBRARY_PATHs of thousands of entries must cost time linear in their size, not
+# in objects x names x entries. Past it, nothing more is claimed missing.
+MAX_PROBES = 100000
 MAX_PRELOAD_BYTES = 65536
 PRELOAD_FILE = "/etc/ld.so.preload"   # glibc only
 MAX_CACHE_BYTES = 16 << 20
@@ -127,10 +132,24 @@ class Resolution:
 
 
 class _Object:
-    __slots__ = ("path", "dynamic", "origin", "loader")
+    __slots__ = ("path", "dynamic", "origin", "loader", "rpaths", "search_dirs")
 
     def __init__(self, path, dynamic, origin, loader):
         self.path, self.dynamic, self.origin, self.loader = path, dynamic, origin, loader
+        self.rpaths = None        # _Rpaths of this object and its loaders, made on first search
+        self.search_dirs = None   # the existing directories it searches, in order, once
+
+
+class _Rpaths:
+    """One object's own run-time search directories, linked to its loader's: each list is
+    stored once, however deep the chain of objects that inherit it."""
+
+    __slots__ = ("every", "existing", "parent")
+
+    def __init__(self, every, existing, parent):
+        self.every = every          # as written (expanded), for the report's `searched`
+        self.existing = existing    # deduplicated, only directories that exist
+        self.parent = parent
 
 
 def _default_dirs(bits, machine):
@@ -198,8 +217,15 @@ def resolve(path, info, env, platform=None):
             if loader.musl and name.startswith(_MUSL_BUILTIN):
                 result.found[name] = info.interp
                 continue
-            found, searched, unusable = loader.search(name, current)
+            found, unusable = loader.search(name, current)
+            if loader.probes > MAX_PROBES:
+                result.problems.append("the library search stopped after %d paths tried: "
+                                       "nothing past that point is claimed missing" % MAX_PROBES)
+                result.found = {k: v for k, v in result.found.items() if v is not None}
+                return result
             if found is None:
+                # Only the first missing name's directories are reported: keep one list.
+                searched = [] if result.missing else loader.searched(name, current)
                 result.missing.append((name, current.path, searched, unusable))
                 result.found[name] = None
                 continue
@@ -234,9 +260,13 @@ class _Loader:
         self.musl = os.path.basename(info.interp).startswith("ld-musl-")
         self.result = Resolution("musl" if self.musl else "glibc")
         self.bits, self.machine, self.platform = info.bits, info.machine, platform
+        self.probes = 0
+        self._is_dir = {}     # directory -> exists (ld.so too marks a missing one once)
+        self._judged = {}     # candidate path -> judge()'s verdict
         ld_library_path = env.get("LD_LIBRARY_PATH") or ""
         self.library_path = [d for e in _split_path_list(ld_library_path) if ld_library_path
                              for d in self.expand(e, exe_origin)]
+        self.library_path_existing = self._existing(self.library_path)
         self.cache = None if self.musl else read_ld_so_cache()
         self.system_dirs = _musl_dirs(info.interp) if self.musl else _default_dirs(self.bits, self.machine)
         # The loader itself is loaded under its own name before any library.
@@ -280,7 +310,35 @@ class _Loader:
             self.result.problems.append("%s: %s" % (path, dynamic.problem))
         return dynamic
 
+    def _existing(self, directories):
+        """The directories of the list that exist, each once, in order; each is stat'ed
+        once per check."""
+        kept, seen = [], set()
+        for directory in directories:
+            if directory in seen:
+                continue
+            seen.add(directory)
+            exists = self._is_dir.get(directory)
+            if exists is None:
+                self.probes += 1
+                try:
+                    exists = stat.S_ISDIR(os.stat(directory).st_mode)
+                except (OSError, ValueError):
+                    exists = False
+                self._is_dir[directory] = exists
+            if exists:
+                kept.append(directory)
+        return tuple(kept)
+
     def judge(self, path):
+        """judge_uncached(), each path once per check."""
+        verdict = self._judged.get(path)
+        if verdict is None:
+            self.probes += 1
+            verdict = self._judged[path] = self.judge_uncached(path)
+        return verdict
+
+    def judge_uncached(self, path):
         """Does the loader take the file at ``path``? (use it, stop the search, why not).
 
         A path where nothing can be opened is passed over silently; one that cannot be read
@@ -306,59 +364,79 @@ class _Loader:
         return False, fatal or self.musl, why
 
     def search(self, name, obj):
-        """(path or None, [directories searched in order], [(unusable path, why)]) for
-        ``name`` needed by ``obj``."""
-        searched, unusable = [], []
-        for candidate, where in self._candidates(name, obj):
-            if where is not None and where not in searched[-1:]:
-                searched.append(where)
-            if candidate is None:
-                continue
+        """(path or None, [(unusable path, why)]) for ``name`` needed by ``obj``. Stops
+        early once more than MAX_PROBES paths were tried (see self.probes)."""
+        unusable = []
+        for candidate in self._candidates(name, obj):
+            if self.probes > MAX_PROBES:
+                return None, unusable
             use, stop, why = self.judge(candidate)
             if use:
-                return candidate, searched, unusable
+                return candidate, unusable
             if why:
                 unusable.append((candidate, why))
                 self.result.skipped.append(candidate)
             if stop:
-                return None, searched, unusable
-        return None, searched, unusable
+                return None, unusable
+        return None, unusable
+
+    def searched(self, name, obj):
+        """The directories (and /etc/ld.so.cache) the search for ``name`` went through, in
+        order, as written: for the report of a missing library."""
+        if "/" in name:
+            return []
+        places = list(self._directories(obj, every=True))
+        if self.cache:
+            places.append("/etc/ld.so.cache")
+        places += self.system_dirs
+        return [p for i, p in enumerate(places) if i == 0 or places[i - 1] != p]
 
     def _candidates(self, name, obj):
-        """(path, where it comes from) in the loader's order; ``where`` is a directory,
-        /etc/ld.so.cache, or None for a name with a slash; path None: nothing to try there."""
+        """The paths to try, in the loader's order: directories that do not exist are
+        left out (a file in them cannot exist either)."""
         if "/" in name:
-            for candidate in self.expand(name, obj.origin):
-                yield candidate, None
+            yield from self.expand(name, obj.origin)
             return
-        for directory in self._directories(obj):
-            yield os.path.join(directory, name), directory
+        if obj.search_dirs is None:
+            obj.search_dirs = self._existing(self._directories(obj, every=False))
+        for directory in obj.search_dirs:
+            yield os.path.join(directory, name)
         if self.cache:
-            yield None, "/etc/ld.so.cache"
-            for candidate in self.cache.get(name, ()):
-                yield candidate, "/etc/ld.so.cache"
+            yield from self.cache.get(name, ())
         for directory in self.system_dirs:
-            yield os.path.join(directory, name), directory
+            yield os.path.join(directory, name)
 
-    def _directories(self, obj):
-        """The directories searched before the cache: rpaths, LD_LIBRARY_PATH, runpath."""
-        rpath_chain = []
-        walker = obj
-        while walker is not None:
-            dyn = walker.dynamic
-            if self.musl:
-                for text in (dyn.rpath, dyn.runpath):
-                    if text:
-                        rpath_chain += [d for e in _split_path_list(text, False)
-                                        for d in self.expand(e, walker.origin)]
-            elif dyn.rpath and not dyn.runpath and not obj.dynamic.runpath:
-                rpath_chain += [d for e in _split_path_list(dyn.rpath, False)
-                                for d in self.expand(e, walker.origin)]
-            walker = walker.loader
+    def _rpaths(self, obj):
+        """obj's _Rpaths: its own DT_RPATH (glibc: when it has no DT_RUNPATH; musl: both
+        kinds), linked to its loader's, built once per object."""
+        if obj.rpaths is None:
+            dyn = obj.dynamic
+            texts = (dyn.rpath, dyn.runpath) if self.musl else (
+                (dyn.rpath,) if dyn.rpath and not dyn.runpath else ())
+            own = tuple(d for text in texts if text for e in _split_path_list(text, False)
+                        for d in self.expand(e, obj.origin))
+            parent = self._rpaths(obj.loader) if obj.loader is not None else None
+            obj.rpaths = _Rpaths(own, self._existing(own), parent)
+        return obj.rpaths
+
+    def _directories(self, obj, every):
+        """The directories searched before the cache: rpaths, LD_LIBRARY_PATH, runpath
+        (glibc), or LD_LIBRARY_PATH then rpaths (musl). every=False: only those that exist."""
+        chain = []
+        if self.musl or not obj.dynamic.runpath:
+            node = self._rpaths(obj)
+            while node is not None:
+                chain.append(node.every if every else node.existing)
+                node = node.parent
+        library_path = self.library_path if every else self.library_path_existing
         if self.musl:
-            return self.library_path + rpath_chain
-        runpath = []
+            yield from library_path
+            for part in chain:
+                yield from part
+            return
+        for part in chain:
+            yield from part
+        yield from library_path
         if obj.dynamic.runpath:
-            runpath = [d for e in _split_path_list(obj.dynamic.runpath, False)
-                       for d in self.expand(e, obj.origin)]
-        return rpath_chain + self.library_path + runpath
+            yield from (d for e in _split_path_list(obj.dynamic.runpath, False)
+                        for d in self.expand(e, obj.origin))

@@ -26,6 +26,9 @@ from . import elf, untrusted
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127
+# --check could not finish (MemoryError under `ulimit -v`, an unexpected error): nothing is
+# known about whether CMD would start, so neither 0 nor 126/127.
+EXIT_CHECK_INCOMPLETE = 3
 
 # cause -> (errno name the kernel's execve returns for it, exit code)
 # errno None: execve itself succeeds and the program fails right after.
@@ -45,11 +48,13 @@ CAUSES = {
     "text_file_busy": ("ETXTBSY", EXIT_CANNOT_EXECUTE),
     "symlink_loop": ("ELOOP", EXIT_CANNOT_EXECUTE),
     "interpreter_loop": ("ELOOP", EXIT_CANNOT_EXECUTE),
+    "env_loop": (None, EXIT_CANNOT_EXECUTE),
     "name_too_long": ("ENAMETOOLONG", EXIT_CANNOT_EXECUTE),
     "argument_list_too_long": ("E2BIG", EXIT_CANNOT_EXECUTE),
     "out_of_memory": ("ENOMEM", EXIT_CANNOT_EXECUTE),
     "operation_not_permitted": ("EPERM", EXIT_CANNOT_EXECUTE),
     "exec_error": (None, EXIT_CANNOT_EXECUTE),
+    "check_incomplete": (None, EXIT_CHECK_INCOMPLETE),
 }
 
 # When execve itself fails and the diagnosis finds nothing better, the errno decides.
@@ -114,8 +119,18 @@ def check(argv, env, deep=False):
     """
     try:
         return _preflight(list(argv), env, deep, True)[0]
-    except Exception:   # a bug here must not fail a valid image's build
-        return None
+    except Exception as error:
+        # Never "would start" for a check that did not finish: say why, exit 3.
+        return _check_incomplete(argv, error)
+
+
+def _check_incomplete(argv, error):
+    record = {"event": "check_incomplete", "cause": "check_incomplete",
+              "message": "the check stopped before it could decide: %s: %s"
+                         % (type(error).__name__, error)}
+    record["argv"] = list(argv)
+    record["resolved"] = None
+    return _finish(record)
 
 
 def preflight(argv, env, deep=False, warn=None):
@@ -195,10 +210,11 @@ def _execvp_answer(failures):
 
 def _exec_would_start(record):
     """execve runs this file although the check found it broken: a truncated ELF (it dies
-    touching the missing pages), or a #! line whose \r lands in the argument (the
-    interpreter runs and chokes on it)."""
-    return record["cause"] == "truncated_file" or (record["cause"] == "shebang_crlf"
-                                                   and record.get("errno") is None)
+    touching the missing pages), a #! line whose \r lands in the argument (the
+    interpreter runs and chokes on it), or `#!/usr/bin/env` naming the script itself (env
+    execs it again, forever)."""
+    return record["cause"] in ("truncated_file", "env_loop") or (
+        record["cause"] == "shebang_crlf" and record.get("errno") is None)
 
 
 def explain_exec_failure(argv, env, path_tried, errno_code):
@@ -576,14 +592,21 @@ def _check_script(head, path, argv, env, deep, depth, hops):
     if nested is not None:
         return _interpreter_failed(nested, path, argv, interpreter)
     program = shebang.env_target(found)
-    if program is None or hops >= _MAX_ENV_HOPS:
+    if program is None:
         return None
+    if hops >= _MAX_ENV_HOPS:
+        return _env_loop(argv, path, interpreter, program,
+                         "scripts name each other through #!%s more than %d times in a row"
+                         % (interpreter, _MAX_ENV_HOPS))
     candidates, searched = resolve(program, env.get("PATH"))
     if not candidates:
         return _record("shebang_interpreter_missing", argv, path, interpreter=interpreter,
                        program=program, searched=searched)
     failures = []   # env finds NAME with execvp: the same rules as for CMD
     for candidate in candidates:
+        if _same_file(candidate, path):
+            return _env_loop(argv, path, interpreter, program,
+                             "%s is this script itself: env execs it again, forever" % candidate)
         nested = _check_file(candidate, [candidate], env, deep, 0, hops + 1)
         if nested is None:
             return None
@@ -592,6 +615,20 @@ def _check_script(head, path, argv, env, deep, depth, hops):
             break
     chosen = _execvp_answer(failures)
     return _interpreter_failed(chosen, path, argv, chosen["resolved"], program=program)
+
+
+def _same_file(one, other):
+    try:
+        a, b = os.stat(one), os.stat(other)
+    except (OSError, ValueError):
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _env_loop(argv, path, interpreter, program, detail):
+    record = _record("env_loop", argv, path, interpreter=interpreter, program=program,
+                     detail=detail)
+    return record
 
 
 def _is_script(path):

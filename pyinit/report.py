@@ -58,8 +58,33 @@ def format_json(record):
     return json.dumps(_valid_text(record), separators=(", ", ": "), default=str)
 
 
+# Shown as escapes in the text format: C0 and C1 controls and DEL (a \r hidden in a #! line,
+# a \n that would forge a report line, ESC and CSI that would drive the terminal), and
+# the Unicode line separators and bidirectional overrides that reorder what is shown.
+_CONTROLS = set(range(0x20)) | set(range(0x7F, 0xA0)) | {0x2028, 0x2029} \
+    | set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+_ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+
+
+def _escaped(value):
+    """``value`` with every control character of every string written as an escape
+    (\\r, \\n, \\x1b, \\u2028): text reports show file names and #! lines that
+    anyone may have written."""
+    if isinstance(value, str):
+        if not any(ord(c) in _CONTROLS for c in value):
+            return value
+        return "".join(_ESCAPES.get(ord(c)) or ("\\x%02x" % ord(c) if ord(c) < 0x100
+                                                else "\\u%04x" % ord(c))
+                       if ord(c) in _CONTROLS else c for c in value)
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(item) for item in value]
+    return value
+
+
 def format_text(record):
-    record = _valid_text(record)
+    record = _escaped(_valid_text(record))
     head = [k for k in _TEXT_FIRST if k in record]
     lines = []
     title = record.get("event", "pyinit")

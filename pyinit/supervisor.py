@@ -33,11 +33,16 @@ def exit_code_of(status):
     return 128 + (status & 0x7F)
 
 
+# NonBlockingStderr streams made by run(): _finish gives a record's unwritten tail one last
+# try (without waiting: a stalled reader must not keep the container from exiting).
+_REPORT_STREAMS = []
+
+
 def _finish(code):
-    for stream in (sys.stdout, sys.stderr):
+    for stream in [sys.stdout, sys.stderr] + _REPORT_STREAMS:
         try:
             stream.flush()
-        except (OSError, ValueError):
+        except BaseException:   # OSError, ValueError; MemoryError under ulimit -v
             pass
     os._exit(code)
 
@@ -78,14 +83,26 @@ def launched():
     main(sys.argv[2:], inherited=(int(mask, 16), int(ignored, 16)))
 
 
+# Written when even the report of an internal error fails (MemoryError under ulimit -v).
+_LAST_RESORT = (b'{"event": "pyinit_failed", "cause": "internal_error", "message": '
+                b'"an error occurred, and reporting it failed too (out of memory?)"}\n')
+
+
 def main(args, inherited):
     try:
         _main(args, inherited)
     except Exception as error:
         # A bug in pyinit must still end in one structured line and a documented code.
-        import json
-        _print(sys.stderr, json.dumps({"event": "pyinit_failed", "cause": "internal_error",
-                                       "message": "%s: %s" % (type(error).__name__, error)}) + "\n")
+        try:
+            import json
+            _print(sys.stderr, json.dumps({"event": "pyinit_failed", "cause": "internal_error",
+                                           "message": "%s: %s" % (type(error).__name__, error)})
+                   + "\n")
+        except BaseException:
+            try:
+                os.write(2, _LAST_RESORT)
+            except BaseException:
+                pass
         _finish(EXIT_FAILURE)
 
 
@@ -144,15 +161,37 @@ def _encode(items):
     return [os.fsencode(item) for item in items]
 
 
-def _tracer(config, fmt):
+def _tracer(config, fmt, stream):
     from pyinit import trace
-    return trace.Tracer(fmt, config.verbosity, sys.stderr, warn_on_reap=config.warn_on_reap,
+    return trace.Tracer(fmt, config.verbosity, stream, warn_on_reap=config.warn_on_reap,
                         pgroup=config.pgroup)
 
 
-def _write(record, fmt):
+def _write(record, fmt, stream=None):
     from pyinit import report   # lazily: a start that reports nothing never imports it
-    report.write(record, fmt)
+    report.write(record, fmt, stream)
+
+
+class _ReportStream:
+    """stderr for what pyinit writes while it supervises, made on first use: a
+    NonBlockingStderr, so that a stalled reader never stops reaping or forwarding."""
+
+    def __init__(self, fmt):
+        self.fmt = fmt
+        self._stream = None
+
+    def get(self):
+        if self._stream is None:
+            self._stream = sys.stderr
+            if not isinstance(sys.stderr, _Discard):
+                from pyinit import nonblocking_stderr, report
+                try:
+                    self._stream = nonblocking_stderr.NonBlockingStderr(
+                        lambda record: report.render(record, self.fmt))
+                    _REPORT_STREAMS.append(self._stream)
+                except OSError:
+                    pass
+        return self._stream
 
 
 def run(config, fmt, child_mask, child_ignored):
@@ -168,24 +207,26 @@ def run(config, fmt, child_mask, child_ignored):
     if not pid1 and config.subreaper:
         core.set_child_subreaper()
 
+    reports = _ReportStream(fmt)
     tracer = None
     if config.verbosity or config.warn_on_reap:
-        tracer = _tracer(config, fmt)
+        tracer = _tracer(config, fmt, reports.get())
         core.set_event_sink(tracer)
         tracer.start(config.command, child_mask, child_ignored)
 
     def say(record):
+        if not config.warnings and record.get("event") in ("warning", "preflight_warning"):
+            return
         # With -v, warnings and failure reports are part of the trace (timestamped, in order).
         if tracer is not None and tracer.verbosity:
             tracer.write(record)
         else:
-            _write(record, fmt)
+            _write(record, fmt, reports.get())
+
+    core.set_forward_failure_sink(_ForwardFailures(say))
 
     if not pid1 and not config.subreaper and not core.is_child_subreaper():
-        say({"event": "warning", "cause": "not_a_reaper",
-             "message": "pyinit is not PID 1 and not a child subreaper: orphans "
-                        "will not be re-parented to it and will not be reaped",
-             "hint": "run it as PID 1 of a PID namespace, or pass -s (PYINIT_SUBREAPER=1)"})
+        say(_not_a_reaper())
 
     from pyinit import preflight
     env = os.environ_text()
@@ -195,12 +236,17 @@ def run(config, fmt, child_mask, child_ignored):
         return _exit(tracer, preflight.exit_code_for(failure), config, failure, say)
 
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
-    child_env = [os.fsencode(k) + b"=" + os.fsencode(v) for k, v in env.items()]
+    from pyinit import environment
+    child_env = environment.as_execve_gave_it()
+    _show_title(config.command)
 
     take_terminal = core.terminal_is_ours()
+    # The child always leads a process group of its own, as under tini and dumb-init: its
+    # `kill 0` then reaches its own group, not pyinit (which would forward it a second
+    # time) nor, outside a namespace, whoever started pyinit.
     pid, err, index, stage = core.spawn(
         _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
-        config.pgroup, take_terminal)
+        True, take_terminal)
     if pid < 0:
         if stage != core.EXEC_STAGE:
             # fork itself (stage 0) or the child's setup before execve failed: pyinit's own
@@ -226,7 +272,8 @@ def run(config, fmt, child_mask, child_ignored):
     rewrite = list(range(65))
     for received, sent in config.rewrite.items():
         rewrite[received] = sent
-    status, timed_out, grace_killed = _supervise(config, pid, rewrite, take_terminal and not pid1,
+    job_control = take_terminal and not pid1 and _parent_does_job_control()
+    status, timed_out, grace_killed = _supervise(config, pid, rewrite, job_control,
                                                  pid1, say, tracer, started)
     if take_terminal:
         core.give_terminal_back(pid)
@@ -251,9 +298,84 @@ def run(config, fmt, child_mask, child_ignored):
             code = lifecycle.EXIT_TIMEOUT
         explained = lifecycle.exit_record(config, pid, status, timed_out, grace_killed, code,
                                           lived_ns, oom_before)
-        if tracer is None or not tracer.verbosity:
-            _write(explained, fmt)
+        # Verbosity 0 on purpose (tini's level 0) keeps stderr quiet about the child's own
+        # exit; the termination log still gets the record.
+        if (tracer is None or not tracer.verbosity) and config.warnings:
+            _write(explained, fmt, reports.get())
     return _exit(tracer, code, config, explained, say)
+
+
+def _not_a_reaper():
+    """The warning for a pyinit that is neither PID 1 nor a subreaper. Orphans then go to
+    PID 1 (or a subreaper above pyinit), which may well reap them: under `docker run
+    --init`, tini is PID 1 and does. Say what is true, naming PID 1 when /proc tells."""
+    from pyinit import procinfo
+    init = procinfo.comm(1) if procinfo.proc_state() == "ours" else None
+    record = {"event": "warning", "cause": "not_a_reaper",
+              "message": "pyinit is not PID 1 and not a child subreaper: orphans of the command "
+                         "are re-parented to PID 1%s (or a subreaper above pyinit), not to "
+                         "pyinit, and are reaped only if that process reaps them"
+                         % (" (%s)" % init if init else ""),
+              "hint": "nothing to do when PID 1 is an init that reaps (docker run --init, "
+                      "tini, dumb-init, pyinit); otherwise run pyinit as PID 1 of a PID "
+                      "namespace, or pass -s (PYINIT_SUBREAPER=1)"}
+    if init:
+        record["pid1_command"] = init
+    return record
+
+
+class _ForwardFailures:
+    """One warning per (signal, errno) for forwards the kernel refused, with or without -v:
+    a SIGTERM that cannot reach the child is why `docker stop` then waits and kills."""
+
+    def __init__(self, say):
+        self.say = say
+        self.seen = set()
+
+    def __call__(self, received, sent, target, err):
+        if (sent, err) in self.seen:
+            return
+        self.seen.add((sent, err))
+        from pyinit import hints
+        self.say(hints.forward_failed(received, sent, target, err))
+
+
+def _show_title(command):
+    """ps and `docker top` show PID 1 as `pyinit -- CMD ARGS`, not as the interpreter's
+    long `python3 -I -c ...` line: the argv area, found through /proc/self/stat, is
+    overwritten (after the environment was read: the two areas are neighbours)."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            stat = f.read()
+        with open("/proc/self/cmdline", "rb") as f:
+            current = f.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        start, end = int(fields[45]), int(fields[46])   # arg_start, arg_end (fields 48, 49)
+    except (OSError, ValueError, IndexError):
+        return   # no /proc: the title stays the interpreter's
+    title = b"\0".join([b"pyinit", b"--"] + [os.fsencode(word) for word in command])
+    core.set_process_title(title, start, end, current)
+
+
+SIGTSTP_BIT = 1 << (20 - 1)
+
+
+def _parent_does_job_control():
+    """Whether pyinit's parent is a job-control shell, which sees pyinit stop and continues
+    it (fg, bg): only then may pyinit stop itself when its child stops.
+
+    Such a shell ignores SIGTSTP (so that ^Z stops its jobs, not itself); tini, dumb-init
+    and container runtimes do not, and under them a stopped pyinit would never be continued.
+    Unknown (no /proc of ours) counts as no: never stopping is the side that cannot wedge.
+    """
+    from pyinit import procinfo
+    if procinfo.proc_state() != "ours":
+        return False
+    status = procinfo.read_status(os.getppid()) or {}
+    try:
+        return bool(int(status.get("SigIgn", "0"), 16) & SIGTSTP_BIT)
+    except ValueError:
+        return False
 
 
 def _supervise(config, pid, rewrite, job_control, pid1, say, tracer, started):

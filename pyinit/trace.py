@@ -30,6 +30,9 @@ import time
 
 from pyinit import procinfo, report, sigsets
 
+# How many processes a -g forward's trace looks at to find the group's members.
+GROUP_WALK_LIMIT = 32
+
 EVENT_KINDS = ("signal", "forward", "reap", "child_exit", "shutdown", "spawn", "zombie")
 
 
@@ -50,6 +53,7 @@ class Tracer:
         self._proc_ours = self._proc == "ours"
         self._names = {}            # pid -> command name, remembered for the reap
         self._before_kill = {}      # pid -> masks, read at the `signal` event
+        self._snapshot_group = None  # ([members], complete) of the -g target, read then too
 
     # ---- Python-side events
 
@@ -149,8 +153,12 @@ class Tracer:
             self._write(record)
             return
         record["result"] = "ok" if err == 0 else errno.errorcode.get(err, "errno %d" % err)
-        # A group's members can each handle the signal their own way: read them all, leader first.
-        members = self._group_members(pid) if target < 0 else [pid]
+        # A group's members can each handle the signal their own way: read them, leader
+        # first, as they were before the kill (after it, a default action may have ended them).
+        group, self._snapshot_group = self._snapshot_group, None
+        if target < 0 and (group is None or group[0][0] != pid):
+            group = self._group_members(pid)
+        members, complete = group if target < 0 else ([pid], True)
         taken, self._before_kill = self._before_kill, {}
         seen = []
         for member in members:
@@ -164,6 +172,10 @@ class Tracer:
         record["handling_read"] = read_at
         if target < 0:
             record["group"] = ["%d (%s): %s" % (m, n or "?", h) for m, n, _, h, _ in seen]
+            if not complete:
+                # The walk stops after GROUP_WALK_LIMIT processes: a signal storm with
+                # thousands of processes must not starve reaping.
+                record["group_truncated"] = True
         if self.verbosity >= 2 and masks:
             for key in ("blocked", "ignored", "caught", "signalfd"):
                 record["target_" + key] = sigsets.names(masks.get(key, 0))
@@ -258,12 +270,14 @@ class Tracer:
         # Until the main child is known, read every child: the target is one of them. With
         # -g the target is the main child's whole process group.
         self._before_kill = {}
+        self._snapshot_group = None
         if not self._proc_ours:
             return
         if not self.main_child:
             targets = procinfo.children(self._pid)
         elif self.pgroup:
-            targets = self._group_members(self.main_child)
+            self._snapshot_group = self._group_members(self.main_child)
+            targets = self._snapshot_group[0]
         else:
             targets = [self.main_child]
         for pid in targets:
@@ -279,16 +293,47 @@ class Tracer:
         return procinfo.signal_masks(pid), "after_kill"
 
     def _group_members(self, pgid):
-        """The processes of process group pgid, the leader first (just the leader when /proc
-        cannot tell)."""
+        """([processes of group pgid, the leader first], whether the search was complete).
+
+        Walks the process tree from the leader and pyinit's other children (where a group's
+        members live: the leader's descendants, and orphans re-parented to pyinit), and
+        stops after GROUP_WALK_LIMIT processes: the cost per forwarded signal stays the
+        same however many processes the namespace holds. Just the leader when /proc
+        cannot tell.
+        """
         members = []
-        if self._proc_ours:
-            for entry in os.listdir("/proc"):
-                if entry.isdigit() and int(entry) != pgid:
-                    fields = procinfo.stat_fields(entry)
-                    if fields is not None and fields[3] == pgid and not fields[1].startswith("Z"):
-                        members.append(int(entry))
-        return [pgid] + sorted(members)
+        if not self._proc_ours:
+            return [pgid], False
+        # The leader's subtree first, pyinit's other children (orphans) once it is done.
+        queue, others, complete = [pgid], None, True
+        seen = {pgid}
+        position = 0
+        while True:
+            if position == len(queue):
+                if others is not None:
+                    break
+                others = [pid for pid in procinfo.children(self._pid) if pid not in seen]
+                room = max(0, GROUP_WALK_LIMIT - len(queue))
+                complete = complete and len(others) <= room
+                seen.update(others[:room])
+                queue.extend(others[:room])
+                continue
+            pid = queue[position]
+            position += 1
+            fields = procinfo.stat_fields(pid)
+            if fields is None:
+                continue
+            if pid != pgid and fields[3] == pgid and not fields[1].startswith("Z"):
+                members.append(pid)
+            for child in procinfo.children(pid):
+                if child in seen:
+                    continue
+                if len(queue) >= GROUP_WALK_LIMIT:
+                    complete = False
+                    break
+                seen.add(child)
+                queue.append(child)
+        return [pgid] + sorted(members), complete
 
     def _warn_about_handling(self, target, name, signo, handling, group=None):
         who = "pid %d (%s)" % (target, name or "?")
