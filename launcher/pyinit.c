@@ -264,7 +264,7 @@ static const char entry_path_tail[] = "'.decode('utf-8', 'surrogateescape'))\n";
 static const char entry_body[] =
     "try:\n"
     "    from pyinit.supervisor import launched\n"
-    "except ImportError as error:\n"
+    "except (ImportError, MemoryError) as error:\n"
     "    sys.stderr.write('pyinit: %s cannot import pyinit (%s)%s; set PYINIT_PYTHON to the '\n"
     "                     'python pyinit is installed for\\n' % (sys.executable, error, b'";
 static const char entry_tail[] =
