@@ -19,7 +19,6 @@ from helpers import debian, images
 
 BUNDLE_IMAGE = "pyinit-test/bundle:latest"
 ENTRYPOINT = '["/opt/pyinit/bin/pyinit", "--"]'
-STOP_TIMEOUT_S = 60
 
 
 def _bundle_tier():
@@ -86,16 +85,15 @@ def test_exit_code_passes_through(docker, bundle_images, container_name, image):
 @pytest.mark.parametrize("image", ["busybox", "scratch"])
 def test_docker_stop_of_child_dying_of_term(docker, bundle_images, container_name, image):
     """`docker stop` reaches the child through the bundle's pyinit: it dies of SIGTERM, exit
-    143, long before the engine's SIGKILL would come."""
+    143, before the engine's SIGKILL 10 s later (which would give 137)."""
     name = container_name("bundle-stop")
     command, process = SLEEPER[image]
     docker.ok("run", "-d", "--network=none", "--name", name, bundle_images[image], *command)
     wait_until_settled(host_pid(docker, name),
                        lambda procs: any(cmd == process for _, _, cmd in procs))
-    code, elapsed = timed_stop(docker, name, seconds=STOP_TIMEOUT_S)
+    code, elapsed = timed_stop(docker, name)
     assert code == 143, "exit %d after %.1fs (137: SIGTERM was lost, SIGKILL ended it)" % (
         code, elapsed)
-    assert elapsed < STOP_TIMEOUT_S / 2, "stop took %.1fs" % elapsed
 
 
 @pytest.mark.timeout(600)
