@@ -6,9 +6,11 @@ so that noise from other work on the machine spreads evenly over all of them, an
 init runs the same child programs (small C helpers compiled here at run time).  Each init
 is measured as PID 1 of a new PID namespace (`unshare --pid --fork --mount-proc INIT ...`,
 mode "ns") and as a plain child of this script (mode "plain"; tini and pyinit get -s there,
-which also silences their not-a-reaper warning).
+which also silences their not-a-reaper warning).  Unless --no-bundle, a self-contained bundle
+(`python -m pyinit.bundle`, built with pyinit's own interpreter) runs as one more init,
+"pyinit-bundle", and is compared with the venv-installed pyinit.
 
-    python3 bench/initbench.py [--quick] [--json FILE] [--pyinit PATH]
+    python3 bench/initbench.py [--quick] [--json FILE] [--pyinit PATH] [--no-bundle]
 
 Needs root (PID namespaces), gcc, util-linux (unshare) and taskset.  Only the standard
 library: the bench must not change what it measures.
@@ -32,6 +34,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 PEERS = ("tini", "dumb-init", "catatonit")
+BUNDLE = "pyinit-bundle"
+BUNDLE_START_LIMIT = 1.10  # issue 11: the bundle's start within 1.1x of the venv pyinit's
 MODES = ("ns", "plain")
 CLOCK = time.CLOCK_MONOTONIC
 
@@ -76,6 +80,21 @@ def find_inits(pyinit_path):
     else:
         missing.append("pyinit: %s is not an executable (build the venv: see README)" % pyinit_path)
     return found, missing
+
+
+def build_bundle(python, workdir):
+    """(Init, None) for a bundle that `python -m pyinit.bundle` writes into workdir, or
+    (None, why) when it cannot be made: the bundle is one more init, measured like pyinit."""
+    out = os.path.join(workdir, "bundle")
+    try:
+        result = subprocess.run([python, "-m", "pyinit.bundle", "--output", out],
+                                capture_output=True, text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as error:
+        return None, "%s: cannot run %s -m pyinit.bundle: %s" % (BUNDLE, python, error)
+    if result.returncode != 0:
+        why = (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
+        return None, "%s: cannot be built: %s" % (BUNDLE, why)
+    return Init(BUNDLE, os.path.join(out, "bin", "pyinit"), ["-s"]), None
 
 
 def venv_python(pyinit_path):
@@ -359,6 +378,12 @@ def measure_start_vs_floor(inits, python, rounds):
         if not key.startswith("floor/"):
             out[key]["wall_ratio"] = median([a[0] / b[0] for a, b in zip(values, base)])
             out[key]["cpu_ratio"] = median([a[1] / b[1] for a, b in zip(values, base) if b[1]])
+    for mode in MODES:
+        mine, venv = samples.get("%s/%s" % (BUNDLE, mode)), samples.get("pyinit/" + mode)
+        if mine and venv:  # measured in the same rounds: the per-round ratio cancels drift
+            out["%s/%s" % (BUNDLE, mode)]["vs_pyinit"] = {
+                what: paired_ratio([v[k] for v in mine], [v[k] for v in venv])
+                for k, what in enumerate(("wall", "cpu"))}
     return out
 
 
@@ -471,10 +496,13 @@ def measure_signal_latency(inits, helpers, rounds, launches=SIGNAL_LAUNCHES):
                     "lost": len(samples) - len(got)}
     for mode in MODES:
         mine = per_round.get("pyinit/" + mode)
-        peers = [k for k in per_round if k.endswith("/" + mode) and not k.startswith("pyinit/")]
+        peers = [k for k in per_round if k.endswith("/" + mode) and k.split("/")[0] in PEERS]
         if mine and peers:
             best = min(peers, key=lambda k: out[k]["median_us"])
             out["pyinit/" + mode]["vs_best_peer"] = dict(paired_difference(mine, per_round[best]), peer=best)
+        bundle = per_round.get("%s/%s" % (BUNDLE, mode))
+        if mine and bundle:
+            out["%s/%s" % (BUNDLE, mode)]["vs_pyinit"] = paired_difference(bundle, mine)
     return out
 
 
@@ -848,7 +876,7 @@ def ratio(value, reference):
 
 def render(results, names):
     m = results["machine"]
-    peers = [n for n in names if n != "pyinit"]
+    peers = [n for n in names if n in PEERS]
     lines = ["### initbench %s (%s run)" % (m["date"], results["run"]), "",
              "%d cores · kernel %s · %s · peers: %s" % (
                  m["cores"], m["kernel"], m["cpu"],
@@ -882,6 +910,7 @@ def render(results, names):
         lines += ["Idle bare interpreter (`python -I -S`, same venv): VmRSS %s kB, RssAnon %s kB, Pss %s kB" % (
             fmt(b["vmrss_kb"]), fmt(b["rssanon_kb"]), fmt(b["pss_kb"])), ""]
     lines += render_start_vs_floor(results.get("start_floor") or {}, names)
+    lines += render_bundle(results)
     floor = results["signal"].get("direct to child")
     if floor:
         lines += ["Signal floor, direct to the child: median %s µs, p99 %s µs" % (fmt(floor["median_us"]), fmt(floor["p99_us"])), ""]
@@ -929,11 +958,87 @@ def render_start_vs_floor(floor, names):
     return lines + [""]
 
 
+def render_bundle(results):
+    """The bundle next to the venv pyinit, figure by figure (issue 11: the same interpreter,
+    so its start within 1.1x and its steady state the same)."""
+    if BUNDLE not in results["names"] or "pyinit" not in results["names"]:
+        return []
+    lines = ["%s against the venv pyinit (the same interpreter, the bundle built in this run):" % BUNDLE, "",
+             "| figure | pyinit | %s | %s ÷ pyinit |" % (BUNDLE, BUNDLE), "|---|---|---|---|"]
+    floor = results.get("start_floor") or {}
+    for mode in MODES:
+        mine, venv = floor.get("%s/%s" % (BUNDLE, mode)), floor.get("pyinit/" + mode)
+        if not (mine and venv):
+            continue
+        for what in ("wall", "cpu"):
+            paired = mine.get("vs_pyinit", {}).get(what) or {}
+            cell = "–" if not paired else "%.2f× (95%% CI %.2f–%.2f, per-round)" % (
+                paired["median_ratio"], paired["ci95"][0], paired["ci95"][1])
+            lines.append("| start %s of `INIT -- true`, %s (ms) | %.2f | %.2f | %s |" % (
+                what if what == "wall" else "CPU", mode, venv[what + "_ms"], mine[what + "_ms"], cell))
+    for label, values, _ in rows(results, ["pyinit", BUNDLE]):
+        lines.append("| %s | %s | %s | %s |" % (label, fmt(values["pyinit"]), fmt(values[BUNDLE]),
+                                                 ratio(values[BUNDLE], values["pyinit"])))
+    return lines + [""]
+
+
+def bundle_targets(results):
+    """Issue 11's benchmark targets for the bundle, each (met, 'what: figures')."""
+    if BUNDLE not in results["names"] or "pyinit" not in results["names"]:
+        return []
+    out = []
+    floor = results.get("start_floor") or {}
+    for mode in MODES:
+        paired = floor.get("%s/%s" % (BUNDLE, mode), {}).get("vs_pyinit", {})
+        for what in ("wall", "cpu"):
+            r = paired.get(what)
+            if r:
+                out.append((r["median_ratio"] <= BUNDLE_START_LIMIT,
+                            "bundle start %s ≤ %.2f× venv pyinit, %s: %.2f× (median of %d per-round ratios, "
+                            "95%% CI [%.2f, %.2f])" % (what if what == "wall" else "CPU", BUNDLE_START_LIMIT, mode,
+                                                      r["median_ratio"], r["rounds"], r["ci95"][0], r["ci95"][1])))
+    for mode in MODES:
+        idle = results["idle"].get("%s/%s" % (BUNDLE, mode))
+        if idle:
+            out.append((idle["ctx_per_window"] == 0 and idle["cpu_ns_per_window"] == 0,
+                        "bundle idle zero wake-ups, %s: %s ctx switches and %s CPU ns per %gs window" % (
+                            mode, fmt(idle["ctx_per_window"]), fmt(idle["cpu_ns_per_window"]), IDLE_WINDOW_S)))
+    for mode in MODES:
+        mine = results["signal"].get("%s/%s" % (BUNDLE, mode))
+        venv = results["signal"].get("pyinit/" + mode)
+        paired = (mine or {}).get("vs_pyinit")
+        if mine and venv and paired:
+            low, high = paired["ci95_us"]
+            # the same as the venv pyinit: not slower, or no difference this run can resolve
+            out.append((mine["median_us"] <= venv["median_us"] or low <= 0,
+                        "bundle signal latency the same as venv pyinit, %s: %.1f µs vs %.1f µs; paired difference "
+                        "%+.2f µs, 95%% CI [%+.2f, %+.2f]%s" % (mode, mine["median_us"], venv["median_us"],
+                                                               paired["median_diff_us"], low, high,
+                                                               _tie_note((low, high), 0))))
+    mem = results["memory"]
+    if BUNDLE in mem and "pyinit" in mem:
+        b, p = mem[BUNDLE], mem["pyinit"]
+        # RssAnon is the process's own memory; Pss also counts libraries that the bundle
+        # shares with no other process, so it is shown, not judged
+        out.append((b["rssanon_kb"] <= 1.1 * p["rssanon_kb"] and b["vmrss_kb"] <= 1.1 * p["vmrss_kb"],
+                    "bundle idle VmRSS and RssAnon ≤ 1.10× venv pyinit: %d/%d kB vs %d/%d kB (Pss %d vs %d kB)" % (
+                        b["vmrss_kb"], b["rssanon_kb"], p["vmrss_kb"], p["rssanon_kb"], b["pss_kb"], p["pss_kb"])))
+    for mode in MODES:
+        storm = results["storm"].get("%s/%s" % (BUNDLE, mode))
+        if storm:
+            out.append((storm["rt_delivered_pct"] == 100.0, "bundle RT storm 100%% delivered, %s: %d/%d" % (
+                mode, storm["rt_received_min"], storm["rt_sent"])))
+    if BUNDLE in results["reaping"]:
+        left = results["reaping"][BUNDLE]["zombies_left"]
+        out.append((left == 0, "bundle zero zombies left: %d" % left))
+    return out
+
+
 def targets(results):
     """The issue's targets, each (met, 'what: figures')."""
     if "pyinit" not in results["names"]:
         return [(False, "pyinit not measured: no targets can be judged")]
-    peers = [n for n in results["names"] if n != "pyinit"]
+    peers = [n for n in results["names"] if n in PEERS]
     out = []
     sig = results["signal"]
     for mode in MODES:
@@ -999,6 +1104,7 @@ def targets(results):
         rss = mem["pyinit"]["vmrss_kb"]
         out.append((rss <= 4096, "idle RSS ≤ 4 MB: %d kB (the bare interpreter's: %d kB)" % (
             rss, mem["bare interpreter"]["vmrss_kb"])))
+    out += bundle_targets(results)
     pre = results["preflight"].get("/usr/bin/python3")
     if pre:
         stand_in = " (stand-in module: not the real check)" if results["preflight"].get("stand_in") else ""
@@ -1014,6 +1120,9 @@ def main():
     parser.add_argument("--json", metavar="FILE", help="also save every figure as JSON")
     parser.add_argument("--pyinit", metavar="PATH", default=os.path.join(REPO, ".venv", "bin", "pyinit"),
                         help="the pyinit command under test (default: .venv/bin/pyinit of the repo)")
+    parser.add_argument("--no-bundle", dest="bundle", action="store_false",
+                        help="leave out pyinit-bundle (by default a bundle is built with pyinit's "
+                             "interpreter, `python -m pyinit.bundle`, about a second, and measured too)")
     options = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("initbench: needs root for PID namespaces (unshare --pid)")
@@ -1031,6 +1140,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="initbench-") as workdir:
         try:
             helpers = compile_helpers(workdir)
+            if options.bundle and python:
+                bundle, why = build_bundle(python, workdir)
+                if bundle:
+                    inits.append(bundle)
+                    names.append(bundle.name)
+                else:
+                    missing.append(why)
+                    print("initbench: left out: " + why, file=sys.stderr)
             steps = [
                 ("exit_codes", lambda: measure_exit_codes(inits)),
                 ("start", lambda: measure_start(inits, python, plan["start_rounds"])),
