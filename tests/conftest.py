@@ -105,3 +105,22 @@ def default_signal_dispositions():
     # glibc's posix_spawn starts the new program with its reserved signals 32 and 33 ignored,
     # and subprocess uses it from Python 3.13 on: fork/exec gives subjects default dispositions.
     subprocess._USE_POSIX_SPAWN = False
+
+
+@pytest.fixture(scope="session")
+def runc(tmp_path_factory):
+    """runc with a private state root, for every tier that runs containers (runc/, bundle/,
+    wheels/); installed with apt-get when missing, a loud failure if it can't run one."""
+    from helpers.runc_runtime import Runc, RuncError, RuncUnavailable, ensure_runc, probe
+    try:
+        runtime = Runc(ensure_runc(), tmp_path_factory.mktemp("runc-state"))
+        probe(runtime, tmp_path_factory.mktemp("runc-probe"))
+    except RuncUnavailable as exc:
+        pytest.fail("runc cannot run containers here: %s" % exc, pytrace=False)
+    yield runtime
+    try:
+        leftovers = runtime.list_ids()
+    except RuncError:
+        leftovers = []
+    for ctr_id in leftovers:
+        runtime.delete(ctr_id)

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from helpers import memory_cgroup
+from helpers import memory_limit
 from helpers.lifecycle import records_of
 from helpers.run import run_plain
 
@@ -14,18 +14,19 @@ from helpers.run import run_plain
 def test_mount_rooted_at_its_own_cgroup_is_found(pyinit):
     """Our cgroup bind-mounted over the controller's mount point: the check is made there."""
     try:
-        directory = memory_cgroup.create("pyinit-test-layout-%d" % os.getpid(), 256 << 20)
+        cgroup = memory_limit.create("pyinit-test-layout-%d" % os.getpid(), 256 << 20)
     except (OSError, RuntimeError) as error:
         pytest.fail("cannot create a memory cgroup: %s" % error)
-    mount_point = ("/sys/fs/cgroup/memory" if directory.startswith("/sys/fs/cgroup/memory/")
-                   else "/sys/fs/cgroup")
+    directory = cgroup[1]
+    mount_point = next(point for point in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified",
+                                           "/sys/fs/cgroup") if directory.startswith(point + "/"))
     script = ("echo $$ > %s/cgroup.procs && mount --bind %s %s && exec %s --report-format json "
               "-- sh -c 'kill -KILL $$'" % (directory, directory, mount_point, pyinit))
     try:
         result = run_plain("unshare", ["--pid", "--fork", "--mount", "--mount-proc",
                                        "--propagation", "private", "sh", "-c", script])
     finally:
-        memory_cgroup.remove(directory)
+        memory_limit.remove(cgroup)
     assert result.returncode == 137, result.stderr
     record, = records_of(result.stderr, "exit")
     assert record["reason"] == "killed_from_outside", record

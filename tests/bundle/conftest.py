@@ -9,26 +9,9 @@ import pytest
 from helpers import debian, images
 from helpers.runc_bundle import python_install_dirs
 from helpers.runc_image import ImageContainers
-from helpers.runc_runtime import Runc, RuncError, RuncUnavailable, ensure_runc, probe
 
 BUILD_TIMEOUT_S = 300
 
-
-@pytest.fixture(scope="session")
-def runc(tmp_path_factory):
-    """runc with a private state root; installed with apt-get when missing, a loud failure if it can't be."""
-    try:
-        runtime = Runc(ensure_runc(), tmp_path_factory.mktemp("runc-state"))
-        probe(runtime, tmp_path_factory.mktemp("runc-probe"))
-    except RuncUnavailable as exc:
-        pytest.fail("the bundle tier cannot run containers: %s" % exc, pytrace=False)
-    yield runtime
-    try:
-        leftovers = runtime.list_ids()
-    except RuncError:
-        leftovers = []
-    for ctr_id in leftovers:
-        runtime.delete(ctr_id)
 
 
 def build_bundle(output, tarball=None):

@@ -6,28 +6,12 @@ import shlex
 import pytest
 
 from helpers.runc_bundle import python_install_dirs
-from helpers.runc_runtime import Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe
+from helpers.runc_runtime import Containers
 
 # The harness can run any init (e.g. "/usr/bin/tini-static --" to check the harness itself);
 # the suite runs pyinit, the one installed in the venv that runs the tests.
 INIT_ENV = "PYINIT_RUNC_INIT"
 
-
-@pytest.fixture(scope="session")
-def runc(tmp_path_factory):
-    """runc with a private state root; installed with apt-get when missing, a loud failure if it can't be."""
-    try:
-        runtime = Runc(ensure_runc(), tmp_path_factory.mktemp("runc-state"))
-        probe(runtime, tmp_path_factory.mktemp("runc-probe"))
-    except RuncUnavailable as exc:
-        pytest.fail("runc integration suite cannot run: %s" % exc, pytrace=False)
-    yield runtime
-    try:
-        leftovers = runtime.list_ids()
-    except RuncError:
-        leftovers = []
-    for ctr_id in leftovers:
-        runtime.delete(ctr_id)
 
 
 @pytest.fixture(scope="session")

@@ -10,28 +10,12 @@ import os
 import pytest
 
 from helpers import debian, foreign_arch, wheel_installs
-from helpers.runc_runtime import Containers, Runc, RuncError, RuncUnavailable, ensure_runc, probe
+from helpers.runc_runtime import Containers
 from helpers.runc_runtime import unique_id
 from helpers.wheel_checks import NamespaceRunner, RuncRunner
 
 from helpers.wheel_installs import MINORS
 
-
-@pytest.fixture(scope="session")
-def runc(tmp_path_factory):
-    """runc with a private state root (installed when missing); a loud failure if it can't run."""
-    try:
-        runtime = Runc(ensure_runc(), tmp_path_factory.mktemp("runc-state"))
-        probe(runtime, tmp_path_factory.mktemp("runc-probe"))
-    except RuncUnavailable as exc:
-        pytest.fail("the wheel tier cannot run runc: %s" % exc, pytrace=False)
-    yield runtime
-    try:
-        leftovers = runtime.list_ids()
-    except RuncError:
-        leftovers = []
-    for ctr_id in leftovers:
-        runtime.delete(ctr_id)
 
 
 @pytest.fixture
