@@ -45,8 +45,9 @@ options:
       --timeout SECONDS    after SECONDS, stop CMD as a SIGTERM from outside would (then
                            SIGKILL after --grace) and exit 124 (env PYINIT_TIMEOUT; 0 none)
       --stop-report-after SECONDS
-                           when CMD is still alive SECONDS after a TERM/INT/QUIT was
-                           forwarded, report why (default 5; 0 off; env PYINIT_STOP_REPORT_AFTER)
+                           when CMD is still alive SECONDS after a TERM/INT/QUIT (or an
+                           unhandled HUP/USR1/USR2) was forwarded, report why (default 5;
+                           0 off; env PYINIT_STOP_REPORT_AFTER)
       --termination-log PATH
                            write the final report there (default /dev/termination-log when
                            it is writable; '' off; env PYINIT_TERMINATION_LOG)
