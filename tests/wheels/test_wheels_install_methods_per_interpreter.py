@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import wheel_installs
-from helpers.installs import assert_runs, what_runs
+from helpers.installs import assert_runs, first_system_python, what_runs
 from helpers.tools import tools_venv
 from helpers.rootfs import cache_dir
 from helpers.wheel_installs import MINORS
@@ -44,15 +44,6 @@ def clean_env(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.update(extra)
     return env
-
-
-def launcher_fallback(minor, build_python):
-    """The launcher's choice for an install without an interpreter beside it (--target,
-    --user): /usr/local/bin/python3.N, /usr/bin/python3.N, else the one that built the wheel."""
-    for path in ("/usr/local/bin/python" + minor, "/usr/bin/python" + minor):
-        if os.access(path, os.X_OK):
-            return path
-    return build_python
 
 
 class Installer:
@@ -99,7 +90,8 @@ class Installer:
                              *self.offline(minor), "--target", target, self.wheels[minor]],
                             "pip install --target", env=self.install_env(where))
         return Installed(target / "bin" / "pyinit",
-                         launcher_fallback(minor, self.pythons[minor]), target, clean_env())
+                         first_system_python("python" + minor, self.pythons[minor]), target,
+                         clean_env())
 
     def pip_user(self, minor, where):
         home = where / "home"
@@ -109,7 +101,7 @@ class Installer:
                             "pip install --user", env=self.install_env(home))
         local = home / ".local"
         return Installed(local / "bin" / "pyinit",
-                         launcher_fallback(minor, self.pythons[minor]),
+                         first_system_python("python" + minor, self.pythons[minor]),
                          site_packages(local, minor), clean_env(HOME=str(home)))
 
     def uv_venv(self, minor, where):
@@ -127,7 +119,8 @@ class Installer:
 
     def pipx(self, minor, where):
         pipx = tools_venv() / "pipx"
-        # pipx's shared pip venv is made once per session (it comes from PyPI), not per minor.
+        # pipx's default backend is uv when uv sits beside it (it does in the tools venv); with
+        # the pip backend its shared pip venv would come from PyPI: once per session, then.
         env = self.install_env(where, PIPX_HOME=str(where / "pipx"),
                                PIPX_BIN_DIR=str(where / "bin"), PIPX_MAN_DIR=str(where / "man"),
                                PIPX_SHARED_LIBS=str(self.scratch / "pipx-shared"))
