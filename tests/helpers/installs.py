@@ -44,11 +44,11 @@ def assert_runs(seen, python, package_dir):
         assert os.path.dirname(core) == os.path.realpath(package_dir), seen
 
 
-def first_system_python():
+def first_system_python(versioned=VERSIONED, builder=sys.executable):
     """The interpreter the launcher falls back to for installs without one of their own
     (--user, --target): /usr/local/bin/python3.X, /usr/bin/python3.X, else the one that
-    built it (the interpreter running these tests: the wheel is built with it)."""
-    for path in ("/usr/local/bin/" + VERSIONED, "/usr/bin/" + VERSIONED):
+    built it (by default the interpreter running these tests: the wheel is built with it)."""
+    for path in ("/usr/local/bin/" + versioned, "/usr/bin/" + versioned):
         if os.access(path, os.X_OK):
             return path
-    return sys.executable
+    return builder
