@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from helpers import foreign_arch, rootfs
@@ -124,14 +125,26 @@ def psutil_wheels(python_version, arch="x86_64"):
 KEEP_INSTALLS = 3
 
 
+# ... and never one used this recently: another test run of another source state (a second
+# checkout on the same machine) may be using it right now.
+IN_USE_S = 3 * 3600
+
+
+def _last_used(path):
+    complete = path / ".complete"
+    return complete.stat().st_mtime if complete.exists() else 0
+
+
 def _prune(directory):
-    """Remove all but the KEEP_INSTALLS most recently used siblings of the same kind."""
+    """Remove the siblings of the same kind beyond the KEEP_INSTALLS most recently used that
+    have not been used for IN_USE_S."""
     kind = directory.name.rsplit("-", 1)[0]
     siblings = [p for p in directory.parent.glob(kind + "-*")
                 if p.is_dir() and p.name.rsplit("-", 1)[0] == kind]
-    siblings.sort(key=lambda p: (p / ".complete").stat().st_mtime
-                  if (p / ".complete").exists() else 0, reverse=True)
+    siblings.sort(key=_last_used, reverse=True)
     for old in siblings[KEEP_INSTALLS:]:
+        if time.time() - _last_used(old) < IN_USE_S:
+            continue
         shutil.rmtree(old, ignore_errors=True)
         Path(str(old) + ".lock").unlink(missing_ok=True)
 
