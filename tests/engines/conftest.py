@@ -128,6 +128,18 @@ class Engine:
 
 
 @pytest.fixture(scope="session")
+def bundle_image(docker, tmp_path_factory):
+    """An image holding only /opt/pyinit, the bundle built from the tree under test (once per
+    session: the bundle images' test and the kube manifests use it)."""
+    debian.ensure_packages("binutils")   # strip, as the bundle tier does
+    try:
+        return engine_images.bundle_image(docker, tmp_path_factory.mktemp("bundle-image"),
+                                          "pyinit-test/bundle:latest")
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def podman(docker):
     """Rootful podman with private storage (and no leftovers from an earlier session)."""
     try:

@@ -7,10 +7,13 @@
   wheels, so that it can switch to the project's manylinux wheels.
 - app images: docker/Dockerfile and docker/Dockerfile.debian built FROM the base with
   WHEELS=dist, in a build context made of dist/ and docker/app/ only.
+- bundle image: FROM scratch with only /opt/pyinit, the bundle (`python -m pyinit.bundle`)
+  built from the tree under test, as docker/Dockerfile.bundle's final stage.
 Docker's layer cache makes a rebuild of an unchanged tree take seconds.
 """
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -140,3 +143,24 @@ def build(docker, dockerfile, tag, context, **build_args):
         args += ["--build-arg", "%s=%s" % (key, value)]
     docker.ok(*args, str(context), timeout=900)
     return tag
+
+
+def _bundle_tier():
+    """tests/bundle/conftest.py, for its build_bundle (one builder of the bundle in the tests)."""
+    path = REPO / "tests" / "bundle" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("bundle_tier_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def bundle_image(docker, ctx, tag):
+    """An image holding only /opt/pyinit, the bundle built from the tree under test, as
+    docker/Dockerfile.bundle's final stage does (FROM scratch). Raises RuntimeError when
+    `python -m pyinit.bundle` fails."""
+    done = _bundle_tier().build_bundle(ctx / "pyinit")
+    if done.returncode != 0:
+        raise RuntimeError("python -m pyinit.bundle exited %d: %s" % (done.returncode,
+                                                                      done.stderr))
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY pyinit /opt/pyinit\n")
+    return build(docker, ctx / "Dockerfile", tag, ctx)

@@ -7,7 +7,6 @@ docs/bundle.md tells users to. The image roots are tests/helpers/images.py's, th
 tier's: busybox-static's applets or nothing at all, plus /app/probe (static) and /app/foreign
 (a glibc program whose loader these images lack)."""
 
-import importlib.util
 import os
 import shutil
 
@@ -15,32 +14,9 @@ import pytest
 
 import engine_images
 from engine_checks import host_pid, timed_stop, wait_for_exit, wait_until_settled
-from helpers import debian, images
+from helpers import images
 
-BUNDLE_IMAGE = "pyinit-test/bundle:latest"
 ENTRYPOINT = '["/opt/pyinit/bin/pyinit", "--"]'
-
-
-def _bundle_tier():
-    """tests/bundle/conftest.py, for its build_bundle (one builder of the bundle in the tests)."""
-    path = engine_images.REPO / "tests" / "bundle" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("bundle_tier_conftest", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def bundle_image(docker, tmp_path_factory):
-    """An image holding only /opt/pyinit, the bundle built from the tree under test."""
-    debian.ensure_packages("binutils")   # strip, as the bundle tier does
-    ctx = tmp_path_factory.mktemp("bundle-image")
-    done = _bundle_tier().build_bundle(ctx / "pyinit")
-    if done.returncode != 0:
-        pytest.fail("python -m pyinit.bundle exited %d: %s" % (done.returncode, done.stderr),
-                    pytrace=False)
-    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY pyinit /opt/pyinit\n")
-    return engine_images.build(docker, ctx / "Dockerfile", BUNDLE_IMAGE, ctx)
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,6 @@
-"""`podman kube play` of docker/k8s/*.yaml with the images built from docker/: the initContainer
-gates the app, the subreaper reaps the app's orphans, and the pod stops cleanly.
+"""`podman kube play` of docker/k8s/*.yaml with the images built from docker/ and the bundle: the
+initContainer gates the app, the bundle's pyinit runs a step in an image with no Python, the
+subreaper reaps the app's orphans, and the pod stops cleanly.
 
 podman 4.3 differs from a kubelet in three ways, each replaced here by its equivalent (see
 docs/engines.md): it applies the Pod's restartPolicy (Always) to initContainers, restarting a
@@ -10,23 +11,25 @@ the kernel then SIGKILLs the whole namespace, so the app container is stopped fi
 """
 
 import json
+import os
+import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
 import engine_daemons
+import engine_images
 from engine_checks import wait_for_log
-from helpers import debian
+from helpers import debian, images
 
 K8S = Path(__file__).resolve().parents[2] / "docker" / "k8s"
-PLAYED = ("pod-initcontainer.yaml", "pod-shareprocessnamespace.yaml")
+PLAYED = ("pod-initcontainer.yaml", "pod-shareprocessnamespace.yaml",
+          "pod-initcontainer-distroless.yaml")
 # Manifests this tier does not play yet, and why: a new manifest must be added to one of the two.
-NOT_PLAYED = {
-    "pod-initcontainer-distroless.yaml": "needs the image of docker/Dockerfile.bundle, which "
-                                         "this tier does not build yet",
-}
+NOT_PLAYED = {}
 BUSYBOX_APPLETS = ("sh", "sleep", "echo", "cat", "true")
 INIT_TYPE_ANNOTATION = "io.podman.annotations.init.container.type"
 
@@ -49,6 +52,25 @@ def kube_images(podman, docker, app_image, tmp_path_factory):
                   stdin=tar.stdout)
         tar.stdout.close()
         assert tar.wait(60) == 0
+
+
+@pytest.fixture(scope="session")
+def distroless_images(podman, docker, bundle_image, tmp_path_factory):
+    """The images pod-initcontainer-distroless.yaml names: pyinit-bundle:latest (FROM scratch,
+    only /opt/pyinit) and my-distroless-app:latest (no shell, no Python: helpers/images.py's
+    scratch root, with the static probe as /app/migrate, which exits 0 given no argument,
+    and `/app/probe sleep` as the app)."""
+    programs = images.Programs(tmp_path_factory.mktemp("distroless-programs"))
+    ctx = tmp_path_factory.mktemp("distroless-app")
+    root = images.build("scratch", ctx / "root", programs)
+    os.chmod(root, 0o755)
+    shutil.copy(programs.path("probe-static"), root / "app" / "migrate")
+    (ctx / "Dockerfile").write_text('FROM scratch\nCOPY root/ /\nCMD ["/app/probe", "sleep"]\n')
+    app = engine_images.build(docker, ctx / "Dockerfile", "pyinit-test/distroless-app:latest",
+                              ctx)
+    bundle, app = engine_daemons.move_images(docker, podman, bundle_image, app)
+    podman.ok("tag", bundle, "localhost/pyinit-bundle:latest")
+    podman.ok("tag", app, "localhost/my-distroless-app:latest")
 
 
 def manifest(name, edit=None):
@@ -160,3 +182,36 @@ def test_subreaper_in_a_shared_namespace_reaps_the_apps_orphans(podman, play):
     assert [e["command"] for e in reaped] == ["sleep"], reaped
     assert graceful_stop(podman, app, "stop", app) == 0
     assert podman.state("%s-debug" % pod)["Running"], "the sidecar must not be signalled"
+
+
+@pytest.mark.timeout(600)
+def test_distroless_initcontainer_runs_the_bundles_pyinit(podman, distroless_images, play):
+    """The bundle image's interpreter copies /opt/pyinit into the emptyDir (exit 0); in the
+    image with no shell and no Python, /pyinit/bin/pyinit runs /app/migrate as PID 1 and exits
+    with its 0; then the app starts."""
+    def trace(spec):
+        container(spec, "migrate")["env"].append({"name": "PYINIT_VERBOSITY", "value": "1"})
+
+    document = manifest("pod-initcontainer-distroless.yaml", trace)
+    pod = document["metadata"]["name"]
+    done = play(document)
+    assert done.returncode == 0, done.stderr
+    copy, migrate, app = ("%s-%s" % (pod, name) for name in ("pyinit-copy", "migrate", "app"))
+    assert podman.state(copy)["ExitCode"] == 0, podman.run("logs", copy).stderr
+    logs = podman.run("logs", migrate)
+    assert podman.state(migrate)["ExitCode"] == 0, logs.stderr
+    events = [json.loads(line) for line in logs.stderr.splitlines() if line.startswith("{")]
+    start = next(e for e in events if e["event"] == "start")
+    assert start["pid1"] is True, start
+    assert any(e["event"] == "exit" for e in events), events
+    deadline = time.monotonic() + 60
+    while not podman.state(app)["Running"]:
+        assert time.monotonic() < deadline, podman.state(app)
+        time.sleep(0.2)
+    finished = int(podman.inspect(migrate, "{{.State.FinishedAt.UnixNano}}"))
+    assert finished <= int(podman.inspect(app, "{{.State.StartedAt.UnixNano}}"))
+    # The app is /app/probe as its container's PID 1, with no pyinit: the kernel drops the
+    # SIGTERM it has no handler for, so only the SIGKILL after the grace period ends it.
+    assert graceful_stop(podman, app, "pod", "stop", pod) == 137
+    podman.ok("kube", "down", done.args[-1], timeout=300)
+    assert podman.run("pod", "exists", pod).returncode != 0, "kube down left the pod"
