@@ -5,27 +5,12 @@ These read the files; tests/engines builds and runs them under Docker and podman
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 
-DOCKER_DIR = Path(__file__).resolve().parents[1] / "docker"
+from helpers.dockerfiles import DOCKER_DIR, instructions
+
 DOCKERFILES = ("Dockerfile", "Dockerfile.multistage", "Dockerfile.debian")
-
-
-def instructions(dockerfile):
-    """(INSTRUCTION, argument) pairs, with `\\` continuations joined and comments dropped."""
-    joined, pending = [], ""
-    for line in (DOCKER_DIR / dockerfile).read_text().splitlines():
-        stripped = line.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        joined.append(pending + stripped)
-        pending = ""
-    return [(text.split(None, 1)[0].upper(), text.split(None, 1)[1]) for text in joined]
 
 
 @pytest.mark.timeout(10)

@@ -3,27 +3,12 @@ bundle needs, and the Pod's two steps work: the copy into an emptyDir from an im
 nothing but /opt/pyinit, then pyinit from that copy as PID 1 of a shell-less image."""
 
 import os
-from pathlib import Path
 
 import pytest
 
-DOCKER_DIR = Path(__file__).resolve().parents[2] / "docker"
+from helpers.dockerfiles import DOCKER_DIR, instructions
+
 POD = DOCKER_DIR / "k8s" / "pod-initcontainer-distroless.yaml"
-
-
-def instructions(dockerfile):
-    """(INSTRUCTION, argument) pairs, `\\` continuations joined, comments dropped."""
-    joined, pending = [], ""
-    for line in (DOCKER_DIR / dockerfile).read_text().splitlines():
-        stripped = line.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if stripped.endswith("\\"):
-            pending += stripped[:-1] + " "
-            continue
-        joined.append(pending + stripped)
-        pending = ""
-    return [tuple(text.split(None, 1)) for text in joined]
 
 
 def pod_spec():

@@ -15,14 +15,13 @@ Docker's layer cache makes a rebuild of an unchanged tree take seconds.
 import hashlib
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from helpers import rootfs
+from helpers import rootfs, wheel_installs
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = "bookworm"
@@ -46,20 +45,11 @@ def base_image(docker):
     return tag
 
 
-def image_python_version(tree):
-    """'3.11' for a tree whose /usr/bin/python3 links to python3.11."""
-    target = os.readlink(tree / "usr" / "bin" / "python3")
-    match = re.fullmatch(r"python(\d+\.\d+)", os.path.basename(target))
-    if not match:
-        raise RuntimeError("%s/usr/bin/python3 -> %s: no version in the name" % (tree, target))
-    return match.group(1)
-
-
 def host_interpreter(version):
     """An interpreter of this host with that X.Y version and its headers, or a loud failure."""
     candidates = [sys.executable, "/usr/bin/python" + version,
                   shutil.which("python" + version) or "",
-                  os.path.expanduser("~/.pyenv/versions")]
+                  str(wheel_installs.build_tool().pyenv_root() / "versions")]
     pyenv = Path(candidates.pop())
     if pyenv.is_dir():
         candidates += [str(p / "bin" / ("python" + version))
@@ -98,7 +88,7 @@ def tree_digest():
 
 def wheels():
     """A directory holding pyinit's wheel for the base image's Python and psutil's wheel."""
-    version = image_python_version(rootfs.debootstrap(SUITE, include=INCLUDE))
+    version = wheel_installs.rootfs_python_version(rootfs.debootstrap(SUITE, include=INCLUDE))
     out = rootfs.cache_dir("engines", "wheels", "%s-py%s" % (tree_digest(), version))
     if list(out.glob("pyinit-*.whl")) and list(out.glob("psutil-*.whl")):
         return out

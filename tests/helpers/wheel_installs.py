@@ -12,6 +12,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,7 +181,10 @@ def pyenv_venv(python, minor, wheel, scratch):
 def rootfs_python_version(tree):
     """"3.N" of the Debian tree's python3, read from the /usr/bin/python3 symlink."""
     target = os.readlink(Path(tree) / "usr" / "bin" / "python3")
-    return target.rsplit("python", 1)[1]
+    match = re.fullmatch(r"python(\d+\.\d+)", os.path.basename(target))
+    if not match:
+        raise RuntimeError("%s/usr/bin/python3 -> %s: no version in the name" % (tree, target))
+    return match.group(1)
 
 
 def debian_install(suite, wheels, arch="x86_64"):
