@@ -1,12 +1,10 @@
-"""Command line and environment -> Config, or a one-line usage error (exit 2).
+"""Command line and environment -> Config (the one frozen object that says what this run
+should do, read by pyinit.supervisor), or a one-line usage error (exit 2).
 
 tini's flags where tini has them, their long forms, dumb-init's --rewrite, and pyinit's own
 (--grace, --check, --doctor, --report-format). Hand-rolled rather than argparse: argparse costs
 a few milliseconds on every start of every container.
 """
-
-from pyinit import signames
-from pyinit.config import Config
 
 EXIT_USAGE = 2
 DEFAULT_GRACE_SECONDS = 3.0
@@ -21,6 +19,39 @@ ENV_TIMEOUT = ("PYINIT_TIMEOUT",)                                   # --timeout
 ENV_STOP_REPORT_AFTER = ("PYINIT_STOP_REPORT_AFTER",)               # --stop-report-after
 ENV_TERMINATION_LOG = "PYINIT_TERMINATION_LOG"                      # --termination-log ('' = off)
 DEFAULT_STOP_REPORT_AFTER = 5.0
+
+
+# A plain class with __slots__: dataclasses would cost an import of `inspect` on every start.
+class Config:
+    __slots__ = (
+        "command",          # list[str]: CMD and its arguments
+        "subreaper",        # -s / PYINIT_SUBREAPER
+        "pdeathsig",        # -p: signal number, or 0
+        "verbosity",        # -v count / PYINIT_VERBOSITY
+        "warn_on_reap",     # -w
+        "pgroup",           # -g / PYINIT_KILL_PROCESS_GROUP: forward to the child's group
+        "remap_exit",       # -e: frozenset of exit codes reported as 0
+        "rewrite",          # -r: {received: sent}, 0 drops
+        "grace",            # --grace seconds (float) / PYINIT_GRACE
+        "report_format",    # "json" | "text"
+        "mode",             # "run" | "check" | "doctor" | "events"
+        "timeout",          # --timeout seconds (float) / PYINIT_TIMEOUT; 0 none
+        "stop_report_after",  # --stop-report-after seconds / PYINIT_STOP_REPORT_AFTER; 0 off
+        "termination_log",  # --termination-log / PYINIT_TERMINATION_LOG: None default, '' off
+        "events_pid",       # --events PID, or None for "find it"
+        "warnings",         # False with PYINIT_VERBOSITY=0 / TINI_VERBOSITY=0: warnings silenced
+    )
+
+    def __init__(self, **values):
+        for name in self.__slots__:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Config is frozen")
+
+    def __repr__(self):
+        return "Config(%s)" % ", ".join("%s=%r" % (n, getattr(self, n)) for n in self.__slots__)
+
 
 USAGE = """\
 usage: pyinit [OPTIONS] [--] CMD [ARGS...]
@@ -153,6 +184,7 @@ def _parse_rewrite(text):
     source, sep, target = text.partition(":")
     if not sep:
         raise UsageError("--rewrite %s: expected FROM:TO, e.g. TERM:QUIT or 15:0" % _shown(text))
+    from pyinit import signames   # only for -r/-p: a plain start names no signal
     try:
         received = signames.parse(source)
         sent = signames.parse(target, allow_zero=True)
@@ -344,6 +376,7 @@ def parse(args, env):
             values["warnings"] = True
         elif option == "pdeathsig":
             try:
+                from pyinit import signames
                 values["pdeathsig"] = signames.parse(value)
             except ValueError as error:
                 raise UsageError("%s: %s" % (spelled, error)) from None
