@@ -2,7 +2,7 @@
 # binding=False: plain C functions instead of cyfunction objects, 0.05 ms less on every start.
 """pyinit_core: the part of pyinit that must not be Python.
 
-Everything from fork() to execve(), and the steady-state wait loop, runs here as C: nogil,
+Everything from clone() to execve(), and the steady-state wait loop, runs here as C: nogil,
 async-signal-safe in the child, and without touching a Python object unless an event sink
 (--verbose, -w) was installed. The Python package decides and explains; this module acts.
 
@@ -26,7 +26,7 @@ from libc.stdint cimport uint64_t, int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy, memcmp
 from posix.types cimport pid_t, uid_t
-from posix.unistd cimport fork, close, read, write, _exit, execve, setpgid, getpid
+from posix.unistd cimport close, read, write, _exit, execve, setpgid, getpid, access, F_OK
 
 cdef extern from "<signal.h>" nogil:
     union sigval:
@@ -534,6 +534,136 @@ def lower_oom_score_adj():
     return (before, after)
 
 
+# The memory cgroup's OOM counters: pyinit.explain.oom compares them before and after the
+# run. The "before" is read on every start, here, because importing that module for it cost
+# half a millisecond of each start; the module reads the "after", and finds the cgroup
+# through mountinfo where the usual mount points do not have it.
+
+cdef extern from "<string.h>" nogil:
+    char *strerror(int errnum)
+
+
+cdef raise_os_error(int err, bytes path):
+    raise OSError(err, strerror(err).decode("utf-8", "replace"),
+                  path.decode("utf-8", "surrogateescape"))
+
+
+def read_file(bytes path):
+    """The whole file as bytes, or raise OSError naming the path. For the /proc and cgroup
+    files a start reads: no file object, no io buffer, one read per 64 KiB."""
+    cdef char buffer[65536]
+    cdef ssize_t got
+    cdef int err
+    cdef list chunks = []
+    cdef int fd = pyinit_open(path, O_RDONLY)
+    if fd < 0:
+        raise_os_error(errno, path)
+    while True:
+        got = read(fd, buffer, sizeof(buffer))
+        if got < 0 and errno == EINTR:
+            continue
+        if got < 0:
+            err = errno
+            close(fd)
+            raise_os_error(err, path)
+        if got == 0:
+            break
+        chunks.append(buffer[:got])
+    close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def environment_at_execve():
+    """The environment execve gave pyinit, byte for byte: a list of bytes entries from
+    /proc/self/environ, or None without /proc (or with a /proc in which pyinit is not
+    visible): the caller then takes os.environb.
+
+    os.environ is not that environment: CPython's C-locale coercion adds LC_CTYPE=C.UTF-8
+    to it when the locale is C or POSIX (LANG=C, or nothing set), which changes what the
+    child's programs match and print; and building it drops entries without '=' and all but
+    one of duplicate names. /proc/self/environ holds the strings the kernel copied at
+    execve, untouched by any setenv() since.
+    """
+    try:
+        data = read_file(b"/proc/self/environ")
+    except OSError:
+        return None
+    if not data:
+        return []
+    # The area ends with the NUL of its last entry; a NUL-free tail means it was truncated
+    # or overwritten (setproctitle): keep what is there rather than lose an entry.
+    entries = data.split(b"\0")
+    if not entries[len(entries) - 1]:   # (no negative indexes here: wraparound=False)
+        entries.pop()
+    return entries
+
+
+cdef dict keyed_counters(bytes text):
+    """{name: int} of the "name value" lines of a cgroup counter file."""
+    cdef dict values = {}
+    for line in text.split(b"\n"):
+        key, _, value = line.partition(b" ")
+        value = value.strip()
+        if value.lstrip(b"-").isdigit():
+            values[key.decode("ascii", "replace")] = int(value)
+    return values
+
+
+def usual_memory_cgroup():
+    """(version, directory) of pyinit's memory cgroup where the usual mount points have it:
+    /sys/fs/cgroup/memory/PATH with a memory.oom_control (v1), else /sys/fs/cgroup/PATH with a
+    memory.events (v2), PATH from /proc/self/cgroup. None when it is not there (a container
+    whose cgroup mount is rooted at its own cgroup: mountinfo says where), or no /proc."""
+    cdef bytes v1 = None, v2 = None
+    try:
+        text = read_file(b"/proc/self/cgroup")
+    except OSError:
+        return None
+    for line in text.split(b"\n"):
+        parts = line.split(b":", 2)
+        if len(parts) != 3:
+            continue
+        if b"memory" in parts[1].split(b","):
+            v1 = parts[2]
+        elif not parts[1]:
+            v2 = parts[2]
+    if v1 is not None:
+        version, directory, counters = 1, b"/sys/fs/cgroup/memory/" + v1.strip(b"/"), b"memory.oom_control"
+    elif v2 is not None:
+        version, directory, counters = 2, b"/sys/fs/cgroup/" + v2.strip(b"/"), b"memory.events"
+    else:
+        return None
+    directory = directory.rstrip(b"/")
+    if access(directory + b"/" + counters, F_OK) != 0:
+        return None
+    return version, directory.decode("utf-8", "surrogateescape")
+
+
+def oom_counters(int version=0, str directory=None):
+    """(version, directory, oom_kill, failcnt) of the memory cgroup now: `directory` (raise
+    OSError naming the file that cannot be read), or, without one, the usual one (None when
+    it is not there or cannot be read). oom_kill is None where the kernel has no such
+    counter (v1 before 4.13); failcnt (v2: memory.events `max`) is read on v1 only then."""
+    cdef dict values
+    if directory is None:
+        found = usual_memory_cgroup()
+        if found is None:
+            return None
+        try:
+            return oom_counters(*found)
+        except (OSError, ValueError):
+            return None
+    path = directory.encode("utf-8", "surrogateescape")
+    if version == 2:
+        values = keyed_counters(read_file(path + b"/memory.events"))
+        return 2, directory, values.get("oom_kill"), values.get("max")
+    values = keyed_counters(read_file(path + b"/memory.oom_control"))
+    failcnt = None
+    if "oom_kill" not in values:
+        failcnt = int(read_file(path + b"/memory.failcnt"))
+    return 1, directory, values.get("oom_kill"), failcnt
+
+
 cdef extern from *:
     """
     #include <stdint.h>
@@ -698,51 +828,59 @@ cdef extern from *:
     int pyinit_plan_drop(unsigned long own, unsigned long *out_start, unsigned long *out_end,
                          int size) nogil
 
-# The ranges of read-only file mappings whose pages the next wait drops.
+# The ranges of read-only file mappings whose pages the wait drops.
 cdef enum:
     MAX_DROPPED_RANGES = 256
 cdef unsigned long _drop_start[MAX_DROPPED_RANGES]
 cdef unsigned long _drop_end[MAX_DROPPED_RANGES]
-cdef int _drop_count = 0
 cdef long _dropped_pages = 0
+# When the wait gives back start-up memory (monotonic ns), 0 when it will not (again).
+cdef int64_t _drop_at_ns = 0
+
+# How long the child runs before start-up memory goes. A command that is over sooner (a
+# quick initContainer step, `docker run IMAGE true`) would pay for the release twice: the
+# plan and the madvise calls, then the faults that bring the pages back when Python runs at
+# its exit, together a third of a millisecond here. 20 ms is too short for a container to
+# fill its memory limit before the pages are gone (the OOM scenario of docs/footprint.md).
+STARTUP_PAGES_KEPT_NS = 20 * 1000 * 1000
 
 
-def release_startup_memory():
-    """Give back what start-up needed and the wait loop never touches; once, after spawn.
+def release_startup_memory(int64_t after_ns=STARTUP_PAGES_KEPT_NS):
+    """Give back what start-up needed and the wait loop never touches, once the child has run
+    after_ns; call once, after spawn.
 
-    malloc_trim returns the C heap's free pages now. The clean file pages of read-only
-    mappings (the interpreter, libpython, extension modules, the C library) are unmapped
-    when supervise() starts to wait, after the last Python ran: they leave pyinit's RSS,
-    which is what the OOM killer ranks, and stay in the page cache, so that touching them
-    again is a minor fault. Kept mapped: this module and the dynamic loader whole, and the
-    pages of the C library functions the loop calls. Python's pages come back when Python
-    runs again (an event sink, the child's exit): call it only when nothing calls into
-    Python from the loop. Returns how many ranges the wait will drop (0: /proc unreadable).
+    The wait does it, as C, when that time comes (one timed wakeup, and none if the child is
+    gone before): malloc_trim returns the C heap's free pages, and the clean file pages of
+    read-only mappings (the interpreter, libpython, extension modules, the C library) are
+    unmapped. They leave pyinit's RSS, which is what the OOM killer ranks, and stay in the
+    page cache, so that touching them again is a minor fault. Kept mapped: this module and the
+    dynamic loader whole, and the pages of the C library functions the loop calls. Python's
+    pages come back when Python runs again (an event sink, the child's exit): call it only
+    when nothing calls into Python from the loop.
     """
-    global _drop_count
-    cdef int count
-    pyinit_malloc_trim()
-    count = pyinit_plan_drop(<unsigned long><void *>exec_child, _drop_start, _drop_end,
-                             MAX_DROPPED_RANGES)
-    _drop_count = count if count > 0 else 0
-    return _drop_count
+    global _drop_at_ns
+    _drop_at_ns = <int64_t>pyinit_now_ns() + (after_ns if after_ns > 0 else 1)
 
 
 cdef void drop_startup_pages() noexcept nogil:
-    # Once, as the wait begins: the mappings release_startup_memory() chose.
-    global _drop_count, _dropped_pages
-    cdef int i, pagemap
+    # Once, from the wait: plan which mappings go (reads /proc/self/maps), then drop them.
+    global _drop_at_ns, _dropped_pages
+    cdef int i, count, pagemap
     cdef long dropped
-    if _drop_count == 0:
+    _drop_at_ns = 0
+    pyinit_malloc_trim()
+    count = pyinit_plan_drop(<unsigned long><void *>exec_child, _drop_start, _drop_end,
+                             MAX_DROPPED_RANGES)
+    if count <= 0:
         return
     pagemap = pyinit_open("/proc/self/pagemap", O_RDONLY)
-    if pagemap >= 0:
-        for i in range(_drop_count):
-            dropped = pyinit_drop_file_pages(pagemap, _drop_start[i], _drop_end[i])
-            if dropped > 0:
-                _dropped_pages += dropped
-        close(pagemap)
-    _drop_count = 0
+    if pagemap < 0:
+        return
+    for i in range(count):
+        dropped = pyinit_drop_file_pages(pagemap, _drop_start[i], _drop_end[i])
+        if dropped > 0:
+            _dropped_pages += dropped
+    close(pagemap)
 
 
 def dropped_startup_kb():
@@ -765,6 +903,38 @@ cdef struct ChildPlan:
     int errpipe
     const char *oom_score_adj   # the text to write back, or NULL
     int oom_score_adj_length
+
+
+cdef extern from *:
+    """
+    #include <sched.h>
+    #include <signal.h>
+    #include <sys/syscall.h>
+    #include <unistd.h>
+    /* The child borrows pyinit's memory, on a stack of its own, and pyinit waits until the
+     * child's execve (or _exit) gives it back: CLONE_VM | CLONE_VFORK, as posix_spawn does.
+     * fork() copied the page tables of the whole interpreter, and then pyinit took a
+     * copy-on-write fault on every page it wrote afterwards: 0.4 ms of a 10 ms start. What
+     * the child may do is what it could do after fork() and more strictly: write nothing
+     * but its own stack (errno aside, a value pyinit never reads after a success). The
+     * signal handler table is the child's own copy (no CLONE_SIGHAND), and every
+     * asynchronous signal stays blocked until the child has reset every disposition. */
+    static pid_t pyinit_clone_vfork(int (*child)(void *), void *plan, char *stack, size_t size) {
+        return clone(child, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+    }
+    /* getpid() without the C library's pid cache (glibc before 2.25 kept one, and a child
+     * that shares pyinit's memory would read pyinit's pid from it). */
+    static pid_t pyinit_getpid_raw(void) {
+        return (pid_t)syscall(SYS_getpid);
+    }
+    """
+    pid_t pyinit_clone_vfork(int (*child)(void *) noexcept nogil, void *plan, char *stack, size_t size) nogil
+    pid_t pyinit_getpid_raw() nogil
+
+# The child's stack until its execve: exec_child and the system call wrappers need a few
+# hundred bytes; no signal handler ever runs on it (all are blocked or reset).
+cdef enum:
+    CHILD_STACK_BYTES = 64 * 1024
 
 
 cdef void report_child_failure(int fd, int stage, int err, int index) noexcept nogil:
@@ -793,9 +963,15 @@ cdef int restore_oom_score_adj(ChildPlan *plan) noexcept nogil:
     return 0
 
 
+cdef int run_child(void *plan) noexcept nogil:
+    exec_child(<ChildPlan *>plan)   # never returns
+    return 127
+
+
 cdef void exec_child(ChildPlan *plan) noexcept nogil:
-    # Runs in the child between fork() and execve(): async-signal-safe calls only, no
-    # allocation, no Python. One error path: stage + errno into the CLOEXEC pipe, then _exit.
+    # Runs in the child between clone() and execve(), in pyinit's memory: async-signal-safe
+    # calls only, no allocation, no Python, no write outside its own stack. One error path:
+    # stage + errno into the CLOEXEC pipe, then _exit.
     cdef int sig, i, err
     cdef int chosen_err = ENOENT
     cdef int chosen_index = -1
@@ -811,7 +987,7 @@ cdef void exec_child(ChildPlan *plan) noexcept nogil:
         if plan.take_terminal:
             # SIGTTOU is still blocked here, so a background group may take the terminal.
             # Failure is harmless: stdin may be a terminal that is not ours to control.
-            tcsetpgrp(0, getpid())
+            tcsetpgrp(0, pyinit_getpid_raw())
 
     for sig in range(1, MAX_SIGNAL + 1):
         if sig == SIGKILL or sig == SIGSTOP:
@@ -858,7 +1034,8 @@ cdef char **c_string_array(list items) except NULL:
 
 def spawn(list argv, list paths, list env, uint64_t child_mask, uint64_t child_ignored,
           bint new_pgroup, bint take_terminal):
-    """Fork the child and exec it; wait until execve() succeeded or failed.
+    """Start the child (clone, sharing memory until its execve) and exec it; wait until
+    execve() succeeded or failed.
 
     argv, paths and env are lists of bytes prepared by the caller. Returns (pid, 0, -1, 0)
     once the child has exec'd, or (-1, errno, path_index, stage) when fork (stage 0) or the
@@ -870,12 +1047,16 @@ def spawn(list argv, list paths, list env, uint64_t child_mask, uint64_t child_i
     cdef pid_t pid
     cdef ssize_t got
     cdef int status, fork_errno
+    cdef char *stack = NULL
 
     if pipe2(fds, O_CLOEXEC) != 0:
         return (-1, errno, -1, 0)
     memset(&plan, 0, sizeof(plan))
     plan.argv = plan.envp = plan.paths = NULL
     try:
+        stack = <char *>malloc(CHILD_STACK_BYTES)
+        if stack == NULL:
+            raise MemoryError()
         plan.argv = c_string_array(argv)
         plan.envp = c_string_array(env)
         plan.paths = c_string_array(paths)
@@ -889,9 +1070,7 @@ def spawn(list argv, list paths, list env, uint64_t child_mask, uint64_t child_i
             plan.oom_score_adj = _oom_score_adj_saved
             plan.oom_score_adj_length = _oom_score_adj_saved_length
 
-        pid = fork()
-        if pid == 0:
-            exec_child(&plan)   # never returns
+        pid = pyinit_clone_vfork(run_child, &plan, stack, CHILD_STACK_BYTES)
         fork_errno = errno
         close(fds[1])
         if pid < 0:
@@ -913,6 +1092,7 @@ def spawn(list argv, list paths, list env, uint64_t child_mask, uint64_t child_i
             return (-1, message[1], message[2], message[0])
         return (pid, 0, -1, 0)
     finally:
+        free(stack)
         free(plan.argv)
         free(plan.envp)
         free(plan.paths)
@@ -1023,11 +1203,16 @@ cdef inline void watch_stop_request(int sig, int64_t stall_after_ns) noexcept no
         _stall_at_ns = _stop_forwarded_ns + stall_after_ns
 
 
+cdef inline int64_t earlier(int64_t one, int64_t other) noexcept nogil:
+    # The earlier of two deadlines, where <= 0 is none.
+    if one <= 0:
+        return other if other > 0 else 0
+    return other if 0 < other < one else one
+
+
 cdef inline int64_t next_wakeup(int64_t wake_at_ns) noexcept nogil:
     # The earliest deadline, or 0 for none: with none, the wait has no timeout at all.
-    if _stall_at_ns > 0 and (wake_at_ns <= 0 or _stall_at_ns < wake_at_ns):
-        return _stall_at_ns
-    return wake_at_ns if wake_at_ns > 0 else 0
+    return earlier(earlier(_stall_at_ns, wake_at_ns), _drop_at_ns)
 
 
 def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
@@ -1043,9 +1228,10 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
     Two deadlines can end the wait early: wake_at_ns (monotonic; 0 none), returning
     WOKE_DEADLINE, and the stop watchdog, armed when a stop request (TERM, INT, QUIT, HUP, USR1, USR2) is
     forwarded with stall_after_ns > 0, returning WOKE_STOP_STALLED once, that long after.
-    Only then does the wait carry a timeout.
+    A third one does not end it: the release of start-up memory (release_startup_memory),
+    once. Only these make the wait carry a timeout.
     """
-    global _stall_at_ns
+    global _stall_at_ns, _drop_at_ns
     cdef Supervisor s
     cdef siginfo_t info
     cdef int sig, i
@@ -1063,13 +1249,15 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
     s.waitset = ASYNC_SIGNALS
 
     with nogil:
-        drop_startup_pages()   # the last Python before the wait just ran
         while not s.child_done:
             wake = next_wakeup(wake_at_ns)
             if wake == 0:
                 sig = pyinit_sigtimedwait(&s.waitset, &info, NULL)
             else:
                 now = <int64_t>pyinit_now_ns()
+                if _drop_at_ns > 0 and now >= _drop_at_ns:
+                    drop_startup_pages()
+                    continue
                 if now >= wake:
                     if _stall_at_ns > 0 and now >= _stall_at_ns:
                         _stall_at_ns = -1
@@ -1092,6 +1280,8 @@ def supervise(pid_t child, bint to_group, list rewrite, bint job_control=False,
             else:
                 forward_signal(&s, sig, &info)
                 watch_stop_request(sig, stall_after_ns)
+    if s.child_done:
+        _drop_at_ns = 0   # gone before start-up memory was: Python runs again anyway
     return woke if woke != 0 else s.child_status
 
 

@@ -112,6 +112,8 @@ def exit_record(config, pid, status, timed_out, grace_killed, code, lived_ns, oo
     from pyinit.explain import events as recorder, exit_reason, oom
     verdict, facts = None, {}
     if oom_before is not None:
+        if not isinstance(oom_before, oom.Snapshot):   # as pyinit_core.oom_counters() read it
+            oom_before = oom.from_counters(oom_before)
         verdict, facts = oom.compare(oom_before, oom.snapshot())
     record = exit_reason.explain(config.command, pid, status, code, lived_ns,
                                  grace_killed=grace_killed, timed_out=timed_out,

@@ -236,8 +236,9 @@ def run(config, fmt, child_mask, child_ignored):
         return _exit(tracer, preflight.exit_code_for(failure), config, failure, say)
 
     candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
-    from pyinit import environment
-    child_env = environment.as_execve_gave_it()
+    child_env = core.environment_at_execve()
+    if child_env is None:   # no /proc: os.environ's, with the differences core explains
+        child_env = [key + b"=" + value for key, value in os.environb.items()]
     _show_title(config.command)
 
     take_terminal = core.terminal_is_ours()
@@ -262,9 +263,13 @@ def run(config, fmt, child_mask, child_ignored):
     core.record(core.KIND_SPAWN, pid, 0, 0, 0)
     if tracer is not None:
         tracer.spawned(pid)
-    # The "before" of the OOM check (pyinit.explain.exit_reason compares it with the "after").
-    from pyinit.explain import oom
-    oom_before = oom.snapshot(with_limit=False)
+    # The "before" of the OOM check (pyinit.lifecycle compares it with the "after"): read by
+    # the core where the cgroup usually is, else (mountinfo, or why it cannot be read) by
+    # pyinit.explain.oom, which a start otherwise never imports.
+    oom_before = core.oom_counters()
+    if oom_before is None:
+        from pyinit.explain import oom
+        oom_before = oom.snapshot(with_limit=False)
     if tracer is None:
         # Nothing calls into Python until the child exits: what start-up used can go.
         core.release_startup_memory()
@@ -345,10 +350,8 @@ def _show_title(command):
     long `python3 -I -c ...` line: the argv area, found through /proc/self/stat, is
     overwritten (after the environment was read: the two areas are neighbours)."""
     try:
-        with open("/proc/self/stat", "rb") as f:
-            stat = f.read()
-        with open("/proc/self/cmdline", "rb") as f:
-            current = f.read()
+        stat = core.read_file(b"/proc/self/stat")
+        current = core.read_file(b"/proc/self/cmdline")
         fields = stat[stat.rindex(b")") + 2:].split()
         start, end = int(fields[45]), int(fields[46])   # arg_start, arg_end (fields 48, 49)
     except (OSError, ValueError, IndexError):

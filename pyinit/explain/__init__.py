@@ -9,6 +9,7 @@ The flow, in the order a run meets them:
                          killed_from_outside
     termination_log.py   the final record, written where Kubernetes shows it
 
-Nothing here is imported on a start that has nothing to explain, except oom (one small read
-before the child starts, to have a "before" to compare with).
+Nothing here is imported on a start that has nothing to explain: even the OOM counters'
+"before" is read by pyinit_core (oom falls back to reading it when the cgroup is not where
+the usual mount points have it).
 """

@@ -3,13 +3,16 @@
 cgroup v2: memory.events `oom_kill` (every kind of OOM kill of a process of the cgroup).
 cgroup v1: memory.oom_control `oom_kill` (kernel 4.13 and later), and memory.failcnt (how often
 the limit was hit) as supporting evidence. The cgroup is pyinit's own (the child inherits it);
-its directory is found through /proc/self/mountinfo, because inside a container the mount's
-root is the container's cgroup, not the hierarchy's root.
+its directory is where the usual mount points have it (pyinit_core.usual_memory_cgroup), else
+found through /proc/self/mountinfo, because inside a container the mount's root may be the
+container's cgroup, not the hierarchy's root. The counters are read by pyinit_core.oom_counters:
+the "before" of every run is read there, without this module (see pyinit.supervisor).
 
 A counter that cannot be read is never guessed: the snapshot says why instead.
 """
 
-from pyinit import lazy_os as os   # no `import os` on the start path (see lazy_os)
+import pyinit_core as core
+from pyinit import lazy_os as os   # no `import os` (see lazy_os)
 
 _V1_LIMIT_UNLIMITED = 1 << 62   # v1 prints ~2^63 rounded to pages for "no limit"
 
@@ -25,7 +28,7 @@ class Snapshot:
 
 
 def _read(path):
-    # os.open/os.read: no file object to build, on a path taken at every start.
+    # os.open/os.read: no file object to build.
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         return os.read(fd, 65536).decode("ascii", "replace")
@@ -34,7 +37,7 @@ def _read(path):
 
 
 def _join(directory, name):
-    # os.path.join without importing os.path: this module runs on every start.
+    # os.path.join without importing os.path.
     return directory.rstrip("/") + "/" + name.lstrip("/")
 
 
@@ -44,15 +47,6 @@ def _exists(path):
     except OSError:
         return False
     return True
-
-
-def _keyed(text):
-    values = {}
-    for line in text.splitlines():
-        key, _, value = line.partition(" ")
-        if value.strip().lstrip("-").isdigit():
-            values[key] = int(value)
-    return values
 
 
 def _own_cgroups():
@@ -85,19 +79,10 @@ def _directory(mount_root, mount_point, path):
 
 def locate():
     """(version, directory) of pyinit's memory cgroup, or raise OSError/LookupError saying why."""
+    usual = core.usual_memory_cgroup()
+    if usual is not None:
+        return usual
     cgroups = _own_cgroups()
-    # The usual layouts first, without reading mountinfo (this runs on every start): the
-    # directory named by /proc/self/cgroup under the usual mount point. Inside a container
-    # whose cgroup mount is rooted at its own cgroup, that path does not exist there, and
-    # mountinfo tells where it is.
-    if "memory" in cgroups:
-        usual = _join("/sys/fs/cgroup/memory", cgroups["memory"].lstrip("/")).rstrip("/")
-        if _exists(_join(usual, "memory.oom_control")):
-            return 1, usual
-    elif "" in cgroups:
-        usual = _join("/sys/fs/cgroup", cgroups[""].lstrip("/")).rstrip("/")
-        if _exists(_join(usual, "memory.events")):
-            return 2, usual
     # Later lines of mountinfo are mounted on top of earlier ones at the same point.
     mounts, seen = [], set()
     for mount in reversed(list(_mounts())):
@@ -126,22 +111,7 @@ def snapshot(with_limit=True):
     """The OOM counters now (a Snapshot; .error says why when they cannot be read). The limit
     is read only when asked: the "before" of a run does not need it."""
     try:
-        version, directory = locate()
-        limit = None
-        if version == 2:
-            events = _keyed(_read(_join(directory, "memory.events")))
-            if with_limit:
-                limit = _read(_join(directory, "memory.max")).strip()
-                limit = None if limit == "max" else int(limit)
-            return Snapshot(2, directory, events.get("oom_kill"), events.get("max"), limit)
-        control = _keyed(_read(_join(directory, "memory.oom_control")))
-        failcnt = None
-        if "oom_kill" not in control or with_limit:
-            failcnt = int(_read(_join(directory, "memory.failcnt")))
-        if with_limit:
-            limit = int(_read(_join(directory, "memory.limit_in_bytes")))
-            limit = None if limit >= _V1_LIMIT_UNLIMITED else limit
-        return Snapshot(1, directory, control.get("oom_kill"), failcnt, limit)
+        return from_counters(core.oom_counters(*locate()), with_limit)
     except OSError as error:
         import errno
         return Snapshot(error=("cannot read %s: %s (%s)" % (
@@ -149,6 +119,22 @@ def snapshot(with_limit=True):
             error.strerror)))
     except (LookupError, ValueError) as error:
         return Snapshot(error=str(error))
+
+
+def from_counters(counters, with_limit=False):
+    """A Snapshot of what pyinit_core.oom_counters() read, with the limit when asked (which
+    may raise OSError or ValueError)."""
+    version, directory, oom_kill, failcnt = counters
+    limit = None
+    if with_limit and version == 2:
+        limit = _read(_join(directory, "memory.max")).strip()
+        limit = None if limit == "max" else int(limit)
+    elif with_limit:
+        if failcnt is None:
+            failcnt = int(_read(_join(directory, "memory.failcnt")))
+        limit = int(_read(_join(directory, "memory.limit_in_bytes")))
+        limit = None if limit >= _V1_LIMIT_UNLIMITED else limit
+    return Snapshot(version, directory, oom_kill, failcnt, limit)
 
 
 def compare(before, after):
