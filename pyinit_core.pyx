@@ -26,6 +26,7 @@ from libc.stdint cimport uint64_t, int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy, memcmp
 from posix.types cimport pid_t, uid_t
+from posix.stat cimport struct_stat, stat as c_stat
 from posix.unistd cimport close, read, write, _exit, execve, setpgid, getpid, access, F_OK
 
 cdef extern from "<signal.h>" nogil:
@@ -886,6 +887,196 @@ cdef void drop_startup_pages() noexcept nogil:
 def dropped_startup_kb():
     """How many kB of file pages the wait dropped (release_startup_memory)."""
     return _dropped_pages * sysconf_page_size() // 1024
+
+# ---------------------------------------------------------------------------------------
+# the start's quick check (pyinit.preflight decides everything it does not accept)
+
+# execvp's search path when PATH is unset (what Docker puts in an image's environment too);
+# pyinit.preflight.DEFAULT_PATH is the same.
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+cdef extern from *:
+    """
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <stdint.h>
+    #include <string.h>
+    #include <sys/stat.h>
+    #include <unistd.h>
+    #if defined(__x86_64__) && defined(__LP64__)
+    #define PYINIT_NATIVE_MACHINE 62      /* EM_X86_64 */
+    #elif defined(__aarch64__) && defined(__LP64__) && defined(__AARCH64EL__)
+    #define PYINIT_NATIVE_MACHINE 183     /* EM_AARCH64 */
+    #else
+    #define PYINIT_NATIVE_MACHINE 0       /* every start goes to pyinit.preflight */
+    #endif
+    #define PYINIT_QUICK_HEAD 1024        /* pyinit.elf.HEAD_BYTES */
+    #define PYINIT_QUICK_MAX_PHDRS 65536  /* pyinit.elf.MAX_PHDR_BYTES */
+    #define PYINIT_QUICK_MAX_INTERP 4096  /* pyinit.elf.MAX_INTERP_BYTES */
+
+    static unsigned char pyinit_quick_table[PYINIT_QUICK_MAX_PHDRS];
+
+    /* Open a regular file the way pyinit.untrusted does (a FIFO must not block PID 1) and
+     * read its first `size` bytes with one read. -1 when anything is unusual. */
+    static ssize_t pyinit_quick_head(const char *path, unsigned char *head, size_t size,
+                                     int *fd_out, off_t *file_size) {
+        struct stat st, opened;
+        ssize_t got;
+        int fd;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            return -1;
+        if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0)
+            return -1;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+            return -1;
+        if (fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+            close(fd);
+            return -1;
+        }
+        do { got = read(fd, head, size); } while (got < 0 && errno == EINTR);
+        if (got < 0) {
+            close(fd);
+            return -1;
+        }
+        *fd_out = fd;
+        *file_size = opened.st_size;
+        return got;
+    }
+
+    static int pyinit_quick_read_at(int fd, const unsigned char *head, ssize_t head_size,
+                                    unsigned char *out, uint64_t size, uint64_t offset) {
+        ssize_t got;
+        if (offset + size <= (uint64_t)head_size) {
+            memcpy(out, head + offset, size);
+            return 1;
+        }
+        do { got = pread(fd, out, size, (off_t)offset); } while (got < 0 && errno == EINTR);
+        return got == (ssize_t)size;
+    }
+
+    /* PT_INTERP's loader, as pyinit.preflight's _check_loader wants it: a regular,
+     * executable file holding a whole ELF header of our machine. */
+    static int pyinit_quick_loader_is_fine(const char *loader) {
+        unsigned char head[64];
+        uint16_t machine;
+        off_t size;
+        int fd;
+        ssize_t got = pyinit_quick_head(loader, head, sizeof head, &fd, &size);
+        if (got < 0)
+            return 0;
+        close(fd);
+        if (got < 64 || memcmp(head, "\x7f" "ELF", 4) != 0)
+            return 0;
+        memcpy(&machine, head + 18, 2);
+        return machine == PYINIT_NATIVE_MACHINE;
+    }
+
+    /* 1 when `path` is a 64-bit ELF program of this machine that pyinit.preflight's
+     * normal-start check would accept without a record or a warning: its headers as the
+     * kernel reads them (pyinit.elf.kernel_view), every PT_LOAD inside the file (no
+     * truncation to weigh), a PT_INTERP loader that is there and fits. 0 for anything
+     * else, which is not a verdict: pyinit.preflight then looks. */
+    static int pyinit_quick_elf_is_fine(const char *path) {
+        unsigned char head[PYINIT_QUICK_HEAD];
+        unsigned char interp[PYINIT_QUICK_MAX_INTERP + 1];
+        const unsigned char *table;
+        uint16_t e_type, machine, phentsize, phnum;
+        uint64_t phoff, table_size, size, interp_offset = 0, interp_size = 0;
+        int fd, fine = 0, has_interp = 0;
+        off_t file_size;
+        ssize_t got;
+        if (PYINIT_NATIVE_MACHINE == 0)
+            return 0;
+        got = pyinit_quick_head(path, head, sizeof head, &fd, &file_size);
+        if (got < 0)
+            return 0;
+        size = (uint64_t)file_size;
+        if (got < 64 || memcmp(head, "\x7f" "ELF", 4) != 0)
+            goto done;
+        memcpy(&e_type, head + 16, 2);
+        memcpy(&machine, head + 18, 2);
+        memcpy(&phoff, head + 32, 8);
+        memcpy(&phentsize, head + 54, 2);
+        memcpy(&phnum, head + 56, 2);
+        if (machine != PYINIT_NATIVE_MACHINE || (e_type != 2 && e_type != 3) || phentsize != 56)
+            goto done;
+        table_size = (uint64_t)phentsize * phnum;
+        if (table_size == 0 || table_size > PYINIT_QUICK_MAX_PHDRS)
+            goto done;
+        if (phoff > size || table_size > size - phoff)
+            goto done;
+        if (phoff + table_size <= (uint64_t)got)
+            table = head + phoff;
+        else if (pyinit_quick_read_at(fd, head, got, pyinit_quick_table, table_size, phoff))
+            table = pyinit_quick_table;
+        else
+            goto done;
+        for (uint16_t i = 0; i < phnum; i++) {
+            const unsigned char *entry = table + (size_t)i * 56;
+            uint32_t p_type;
+            uint64_t p_offset, p_filesz;
+            memcpy(&p_type, entry, 4);
+            memcpy(&p_offset, entry + 8, 8);
+            memcpy(&p_filesz, entry + 32, 8);
+            if (p_type == 1 && (p_offset > size || p_filesz > size - p_offset))
+                goto done;   /* a PT_LOAD past EOF: truncated or not, preflight weighs it */
+            if (p_type == 3 && !has_interp) {
+                has_interp = 1;
+                interp_offset = p_offset;
+                interp_size = p_filesz;
+            }
+        }
+        if (has_interp) {
+            if (interp_size < 2 || interp_size > PYINIT_QUICK_MAX_INTERP)
+                goto done;
+            if (interp_offset > size || interp_size > size - interp_offset)
+                goto done;
+            if (!pyinit_quick_read_at(fd, head, got, interp, interp_size, interp_offset))
+                goto done;
+            if (interp[interp_size - 1] != 0)
+                goto done;
+            if (!pyinit_quick_loader_is_fine((const char *)interp))
+                goto done;
+        }
+        fine = 1;
+    done:
+        close(fd);
+        return fine;
+    }
+    """
+    int pyinit_quick_elf_is_fine(const char *path) nogil
+
+
+
+def quick_preflight(bytes name, bytes path_env):
+    """The execvp candidates for `name` (PATH: path_env, None for unset) when the first one
+    is a native ELF program that pyinit.preflight would start without a word; else None,
+    and pyinit.preflight decides (it is not imported on a start this accepts: about half a
+    millisecond). What is accepted is what pyinit.preflight accepts:
+    tests/test_quick_preflight_accepts_only_what_preflight_accepts.py holds them together.
+    """
+    cdef struct_stat st
+    cdef list candidates
+    cdef bytes path, directory, full
+    if not name or b"\0" in name or (path_env is not None and b"\0" in path_env):
+        return None
+    if b"/" in name:
+        candidates = [name]
+    else:
+        # pyinit.preflight.resolve's rules: a path with nothing there (or ESTALE, ENODEV,
+        # ETIMEDOUT) is skipped, as execvp skips it; any other answer is a candidate.
+        path = DEFAULT_PATH.encode() if path_env is None else path_env
+        candidates = []
+        for directory in path.split(b":"):
+            full = directory.rstrip(b"/") + b"/" + name if directory else name
+            if c_stat(full, &st) != 0 and errno in (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT):
+                continue
+            candidates.append(full)
+    if not candidates or not pyinit_quick_elf_is_fine(candidates[0]):
+        return None
+    return candidates
+
 
 # ---------------------------------------------------------------------------------------
 # fork/exec

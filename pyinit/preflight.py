@@ -10,8 +10,10 @@ Public API (called by pyinit.supervisor):
   exit_code_for(record)                    -> 126 or 127 (also in record["exit_code"])
 
 A record is a flat dict for pyinit.report.write(). The cheap check (deep=False) runs on
-every start: a stat, an access(2), one read of the file's first KiB, and the same for
-the ELF loader or #! interpreter. deep=True adds the shared-library search (libraries.py).
+every start that pyinit_core.quick_preflight does not accept (a native ELF program whose
+headers and loader are fine, checked in C without importing this module): a stat, an
+access(2), one read of the file's first KiB, and the same for the ELF loader or #!
+interpreter. deep=True adds the shared-library search (libraries.py).
 Nothing here raises on a bad file: every verdict is a record.
 
 execve semantics, not execvp's: a file that is neither ELF nor ``#!`` is reported as
@@ -23,6 +25,8 @@ from pyinit import lazy_os as os   # os itself costs ~1 ms per start: see lazy_o
 
 from . import elf, untrusted
 
+# pyinit_core.DEFAULT_PATH is the same (a test holds them equal): this module also runs
+# where the core is not built (the checker tests' interpreters).
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 EXIT_CANNOT_EXECUTE = 126
 EXIT_NOT_FOUND = 127

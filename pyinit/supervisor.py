@@ -228,14 +228,21 @@ def run(config, fmt, child_mask, child_ignored):
     if not pid1 and not config.subreaper and not core.is_child_subreaper():
         say(_not_a_reaper())
 
-    from pyinit import preflight
     env = os.environ_text()
-    failure, resolved = preflight.preflight(config.command, env, warn=say)
-    if failure is not None:
-        say(failure)
-        return _exit(tracer, preflight.exit_code_for(failure), config, failure, say)
-
-    candidates, _ = preflight.resolve(config.command[0], env.get("PATH"))
+    path_env = env.get("PATH")
+    # A native ELF program that starts cleanly is accepted by the core; anything else (a
+    # script, a problem, a warning to give) is pyinit.preflight's to judge and explain.
+    candidates = core.quick_preflight(os.fsencode(config.command[0]),
+                                      None if path_env is None else os.fsencode(path_env))
+    if candidates is not None:
+        resolved = os.fsdecode(candidates[0])
+    else:
+        from pyinit import preflight
+        failure, resolved = preflight.preflight(config.command, env, warn=say)
+        if failure is not None:
+            say(failure)
+            return _exit(tracer, preflight.exit_code_for(failure), config, failure, say)
+        candidates = _encode(preflight.resolve(config.command[0], path_env)[0])
     child_env = core.environment_at_execve()
     if child_env is None:   # no /proc: os.environ's, with the differences core explains
         child_env = [key + b"=" + value for key, value in os.environb.items()]
@@ -246,7 +253,7 @@ def run(config, fmt, child_mask, child_ignored):
     # `kill 0` then reaches its own group, not pyinit (which would forward it a second
     # time) nor, outside a namespace, whoever started pyinit.
     pid, err, index, stage = core.spawn(
-        _encode(config.command), _encode(candidates), child_env, child_mask, child_ignored,
+        _encode(config.command), candidates, child_env, child_mask, child_ignored,
         True, take_terminal)
     if pid < 0:
         if stage != core.EXEC_STAGE:
@@ -255,7 +262,8 @@ def run(config, fmt, child_mask, child_ignored):
             record = _self_failure(core.STAGE_NAMES[stage], err)
             say(record)
             return _exit(tracer, EXIT_FAILURE, config, record, say)
-        tried = candidates[index] if 0 <= index < len(candidates) else config.command[0]
+        from pyinit import preflight
+        tried = os.fsdecode(candidates[index]) if 0 <= index < len(candidates) else config.command[0]
         record = preflight.explain_exec_failure(config.command, env, tried, err)
         say(record)
         return _exit(tracer, preflight.exit_code_for(record), config, record, say)
@@ -289,6 +297,7 @@ def run(config, fmt, child_mask, child_ignored):
         tracer("child_exit", pid, status, 0, 0)
 
     if code == EXIT_NOT_FOUND and core.monotonic_ns() - started < EARLY_EXIT_NS:
+        from pyinit import preflight
         record = preflight.diagnose_early_127(config.command, env, resolved)
         if record is not None:
             say(record)

@@ -79,3 +79,33 @@ def test_start_imports_no_os_module(bare_modules):
     result, names = _imported(_start(["/bin/sh", "-c", "exit 0"], True, _installed_package_dir()))
     assert result.returncode == 0, result.stderr
     assert "os" not in names and "os" not in bare_modules
+
+
+# What a start of each kind imports of pyinit itself (pyinit_core.quick_preflight accepts a
+# native ELF program in C; a script is pyinit.preflight's to read).
+START_MODULES = {"pyinit", "pyinit.lazy_os", "pyinit_core", "pyinit.cli", "pyinit.supervisor"}
+PREFLIGHT_MODULES = {"pyinit.preflight", "pyinit.elf", "pyinit.untrusted"}
+
+
+def _pyinit_modules(command, package_dir):
+    result, names = _imported(_start(command, True, package_dir))
+    assert result.returncode == 0, result.stderr
+    return {name for name in names if name == "pyinit" or name.startswith(("pyinit.", "pyinit_core"))}
+
+
+@pytest.mark.timeout(60)
+def test_start_of_a_native_binary_imports_no_preflight_module():
+    """pyinit -- /bin/true imports five modules of pyinit's own, none of the preflight's."""
+    true = "/bin/true" if os.path.exists("/bin/true") else "/usr/bin/true"
+    assert _pyinit_modules([true], _installed_package_dir()) == START_MODULES
+
+
+@pytest.mark.timeout(60)
+def test_start_of_a_script_reads_it_with_preflight(tmp_path):
+    """A #! script is checked by pyinit.preflight (its #! line and interpreter), and the
+    shebang reader with it."""
+    script = tmp_path / "app.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    modules = _pyinit_modules([str(script)], _installed_package_dir())
+    assert START_MODULES | PREFLIGHT_MODULES | {"pyinit.shebang"} == modules

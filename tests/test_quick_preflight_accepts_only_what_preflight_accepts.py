@@ -1,0 +1,164 @@
+"""The core's quick check accepts a program only where pyinit.preflight would start it silently.
+
+A start whose command is a native ELF program with sound headers and loader is accepted by
+pyinit_core.quick_preflight, in C, and pyinit.preflight is never imported. Anything else
+must be declined (None) and left to preflight, which explains problems and gives warnings.
+So the quick check may decline more than it must, never accept more: accepting a file
+preflight would refuse or warn about would lose a report. These tests hold the two together
+on real programs, broken copies of them and thousands of mutants.
+"""
+
+import os
+import random
+import struct
+import tempfile
+
+import pytest
+
+import pyinit_core as core
+from helpers import binaries
+from pyinit import elf, preflight
+
+SEED = 20261206
+NATIVE_MACHINE = {"x86_64": 62, "aarch64": 183}.get(os.uname().machine)
+
+
+def _preflight_starts_silently(path, env):
+    """(record, resolved, warnings) of a normal start's preflight of [path]."""
+    warnings = []
+    record, resolved = preflight.preflight([path], env, warn=warnings.append)
+    return record, resolved, warnings
+
+
+def _agrees(path, env=None):
+    """The quick check's answer for path, after asserting that an acceptance is preflight's too."""
+    env = env if env is not None else {"PATH": "/usr/bin:/bin"}
+    quick = core.quick_preflight(os.fsencode(path), os.fsencode(env["PATH"]))
+    if quick is not None:
+        record, resolved, warnings = _preflight_starts_silently(path, env)
+        assert record is None and not warnings, (path, record, warnings)
+        assert os.fsdecode(quick[0]) == resolved
+    return quick
+
+
+@pytest.fixture(scope="module", autouse=True)
+def native_machine():
+    if NATIVE_MACHINE is None:
+        pytest.fail("the quick check knows x86_64 and aarch64; this is %s" % os.uname().machine)
+
+
+@pytest.mark.timeout(60)
+def test_quick_check_accepts_a_dynamic_and_a_static_program(tmp_path):
+    """/bin/true (dynamic, with a loader) and a static program are accepted, by path and by name."""
+    static = binaries.compile_c("int main(void) { return 0; }\n", tmp_path / "static", "-static")
+    assert _agrees(binaries.TRUE) == [os.fsencode(binaries.TRUE)]
+    assert _agrees(static) == [os.fsencode(static)]
+    by_name = core.quick_preflight(b"static", os.fsencode(str(tmp_path)))
+    assert by_name == [os.fsencode(static)]
+
+
+@pytest.mark.timeout(60)
+def test_quick_check_declines_what_preflight_must_judge(tmp_path):
+    """Scripts, missing files, directories, FIFOs, unexecutable files, a missing or foreign
+    loader, a truncated program, a foreign machine: all declined (preflight reports or warns)."""
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    unexecutable = binaries.copy(binaries.TRUE, tmp_path / "unexecutable", mode=0o644)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo, 0o755)
+    missing_loader = binaries.with_interp(binaries.TRUE, tmp_path / "missing-loader", "/nope/ld.so")
+    short = tempfile.NamedTemporaryFile(dir="/tmp", prefix="q", suffix=".sh")  # fits PT_INTERP
+    short.write(b"#!/bin/sh\nexit 0\n")
+    short.flush()
+    os.chmod(short.name, 0o755)
+    script_loader = binaries.with_interp(binaries.TRUE, tmp_path / "script-loader", short.name)
+    unexecutable_loader = binaries.with_interp(binaries.TRUE, tmp_path / "passwd-loader", "/etc/passwd")
+    truncated = binaries.copy(binaries.TRUE, tmp_path / "truncated")
+    with open(truncated, "r+b") as handle:
+        handle.truncate(os.path.getsize(truncated) // 2)
+    foreign = binaries.copy(binaries.TRUE, tmp_path / "foreign")
+    binaries.patch(foreign, 18, struct.pack("<H", 50))   # ia64: no host runs it
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    empty.chmod(0o755)
+    with short:
+        for path in [script, unexecutable, fifo, missing_loader, script_loader, unexecutable_loader,
+                     truncated, foreign, empty, tmp_path, tmp_path / "not-there"]:
+            assert core.quick_preflight(os.fsencode(str(path)), b"/usr/bin:/bin") is None, path
+
+
+@pytest.mark.timeout(60)
+def test_quick_check_declines_when_an_earlier_path_entry_is_not_a_program(tmp_path):
+    """A non-executable file of the same name earlier in PATH: declined (execvp's EACCES
+    rules are preflight's), and preflight then starts the later one."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    binaries.copy(binaries.TRUE, first / "app", mode=0o644)
+    binaries.copy(binaries.TRUE, second / "app")
+    path = "%s:%s" % (first, second)
+    assert core.quick_preflight(b"app", os.fsencode(path)) is None
+    record, resolved, warnings = _preflight_starts_silently("app", {"PATH": path})
+    assert record is None and resolved == str(second / "app") and not warnings
+
+
+@pytest.mark.timeout(30)
+def test_quick_check_searches_the_default_path_preflight_searches():
+    """PATH unset: both search the same default directories."""
+    assert core.DEFAULT_PATH == preflight.DEFAULT_PATH
+    true = core.quick_preflight(b"true", None)
+    assert true and os.fsdecode(true[0]) == preflight.resolve("true", None)[0][0]
+
+
+@pytest.mark.timeout(30)
+def test_quick_check_declines_names_with_a_nul_byte():
+    """A NUL in the name or PATH cannot be passed to C: declined, preflight says why."""
+    assert core.quick_preflight(b"tr\0ue", b"/usr/bin:/bin") is None
+    assert core.quick_preflight(b"true", b"/usr/bin\0:/bin") is None
+    assert core.quick_preflight(b"", b"/usr/bin:/bin") is None
+
+
+def _mutant(rng, data, phoff, phnum):
+    data = bytearray(data)
+    spots = list(range(16, 64)) + list(range(phoff, min(len(data), phoff + 56 * phnum)))
+    for _ in range(rng.randint(1, 4)):
+        at = rng.choice(spots)
+        if at >= len(data) - 8:
+            continue   # cut short by an earlier mutation
+        kind = rng.random()
+        if kind < 0.5:
+            data[at] = rng.randrange(256)
+        elif kind < 0.85:
+            width = rng.choice((2, 4, 8))
+            value = rng.choice((0, 1, 2, 3, 0xFFFF, 1 << 32, (1 << 64) - 1, len(data),
+                                len(data) + 4096, rng.randrange(1 << 20)))
+            data[at:at + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
+        else:
+            del data[rng.randrange(64, len(data)):]
+    return bytes(data)
+
+
+@pytest.mark.timeout(180)
+def test_quick_check_accepts_no_mutant_that_preflight_questions(tmp_path):
+    """2000 mutants of /bin/true's headers: each one the quick check accepts, preflight
+    starts without a record or a warning; and some are accepted, some declined."""
+    rng = random.Random(SEED)
+    source = open(binaries.TRUE, "rb").read()
+    info = elf.kernel_view(None, source[:elf.HEAD_BYTES], len(source))
+    assert not info.problem and info.machine == NATIVE_MACHINE
+    phoff = struct.unpack_from("<Q", source, 32)[0]
+    phnum = struct.unpack_from("<H", source, 56)[0]
+    accepted = declined = 0
+    for count in range(2000):
+        path = str(tmp_path / ("mutant-%d" % count))
+        with open(path, "wb") as handle:
+            handle.write(_mutant(rng, source, phoff, phnum))
+        os.chmod(path, 0o755)
+        if _agrees(path) is None:
+            declined += 1
+        else:
+            accepted += 1
+        os.unlink(path)
+    print("accepted %d, declined %d" % (accepted, declined))
+    assert accepted >= 50 and declined >= 50
