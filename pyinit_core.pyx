@@ -910,14 +910,14 @@ cdef extern from *:
     #else
     #define PYINIT_NATIVE_MACHINE 0       /* every start goes to pyinit.preflight */
     #endif
-    #define PYINIT_QUICK_HEAD 1024        /* pyinit.elf.HEAD_BYTES */
-    #define PYINIT_QUICK_MAX_PHDRS 65536  /* pyinit.elf.MAX_PHDR_BYTES */
-    #define PYINIT_QUICK_MAX_INTERP 4096  /* pyinit.elf.MAX_INTERP_BYTES */
+    #define PYINIT_QUICK_HEAD 1024        /* pyinit.preflight.elf.HEAD_BYTES */
+    #define PYINIT_QUICK_MAX_PHDRS 65536  /* pyinit.preflight.elf.MAX_PHDR_BYTES */
+    #define PYINIT_QUICK_MAX_INTERP 4096  /* pyinit.preflight.elf.MAX_INTERP_BYTES */
 
     static unsigned char pyinit_quick_table[PYINIT_QUICK_MAX_PHDRS];
 
-    /* Open a regular file the way pyinit.untrusted does (a FIFO must not block PID 1) and
-     * read its first `size` bytes with one read. -1 when anything is unusual. */
+    /* Open a regular file the way pyinit.preflight.untrusted does (a FIFO must not block
+     * PID 1) and read its first `size` bytes with one read. -1 when anything is unusual. */
     static ssize_t pyinit_quick_head(const char *path, unsigned char *head, size_t size,
                                      int *fd_out, off_t *file_size) {
         struct stat st, opened;
@@ -974,7 +974,7 @@ cdef extern from *:
 
     /* 1 when `path` is a 64-bit ELF program of this machine that pyinit.preflight's
      * normal-start check would accept without a record or a warning: its headers as the
-     * kernel reads them (pyinit.elf.kernel_view), every PT_LOAD inside the file (no
+     * kernel reads them (pyinit.preflight.elf.kernel_view), every PT_LOAD inside the file (no
      * truncation to weigh), a PT_INTERP loader that is there and fits. 0 for anything
      * else, which is not a verdict: pyinit.preflight then looks. */
     static int pyinit_quick_elf_is_fine(const char *path) {

@@ -37,6 +37,6 @@ def test_fast_path_imports_only_what_it_needs():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run([sys.executable, "-I", "-c", "import sys; sys.path.insert(0, %r); %s" % (root, code)],
                          capture_output=True, text=True, timeout=30, check=True).stdout.split()
-    for module in ("json", "re", "argparse", "pyinit.libraries", "pyinit.mounts", "pyinit.hints", "pyinit.shebang",
-                   "pyinit.binfmt"):
+    for module in ("json", "re", "argparse", "pyinit.preflight.libraries", "pyinit.mounts", "pyinit.hints", "pyinit.preflight.shebang",
+                   "pyinit.preflight.binfmt"):
         assert module not in out, module

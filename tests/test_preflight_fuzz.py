@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from helpers import binaries
-from pyinit import elf, preflight, shebang
+from pyinit import preflight
+from pyinit.preflight import elf, shebang
 
 SEED = 20240603
 

@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from helpers import binaries
-from pyinit import libraries, preflight
+from pyinit import preflight
+from pyinit.preflight import libraries
 
 LIB_SOURCE = "int answer(void) { return 42; }\n"
 MAIN_SOURCE = "int answer(void);\nint main(void) { return answer() == 42 ? 0 : 1; }\n"

@@ -3,7 +3,8 @@
 import pytest
 
 from helpers import binaries
-from pyinit import elf, preflight
+from pyinit import preflight
+from pyinit.preflight import elf
 
 PATH = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
 

@@ -17,7 +17,8 @@ import pytest
 
 import pyinit_core as core
 from helpers import binaries
-from pyinit import elf, preflight
+from pyinit import preflight
+from pyinit.preflight import elf
 
 SEED = 20261206
 NATIVE_MACHINE = {"x86_64": 62, "aarch64": 183}.get(os.uname().machine)

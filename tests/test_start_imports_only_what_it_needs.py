@@ -84,7 +84,7 @@ def test_start_imports_no_os_module(bare_modules):
 # What a start of each kind imports of pyinit itself (pyinit_core.quick_preflight accepts a
 # native ELF program in C; a script is pyinit.preflight's to read).
 START_MODULES = {"pyinit", "pyinit.lazy_os", "pyinit_core", "pyinit.cli", "pyinit.supervisor"}
-PREFLIGHT_MODULES = {"pyinit.preflight", "pyinit.elf", "pyinit.untrusted"}
+PREFLIGHT_MODULES = {"pyinit.preflight", "pyinit.preflight.elf", "pyinit.preflight.untrusted"}
 
 
 def _pyinit_modules(command, package_dir):
@@ -108,4 +108,4 @@ def test_start_of_a_script_reads_it_with_preflight(tmp_path):
     script.write_text("#!/bin/sh\nexit 0\n")
     script.chmod(0o755)
     modules = _pyinit_modules([str(script)], _installed_package_dir())
-    assert START_MODULES | PREFLIGHT_MODULES | {"pyinit.shebang"} == modules
+    assert START_MODULES | PREFLIGHT_MODULES | {"pyinit.preflight.shebang"} == modules

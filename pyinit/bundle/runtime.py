@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 
-from pyinit import elf
+from pyinit.preflight import elf
 from pyinit.bundle.stdlib import BundleError, os_error
 
 # `libfoo.so.1 => /usr/lib/libfoo.so.1 (0x...)`; the vdso and the loader itself have no `=>`.
@@ -93,7 +93,7 @@ def glibc_dlopened(libraries):
     libc = libraries.get("libc.so.6")
     if libc is None:
         return {}
-    from pyinit.libraries import read_ld_so_cache
+    from pyinit.preflight.libraries import read_ld_so_cache
     cache = read_ld_so_cache()
     libc_info = elf_info(libc)
     extra = {}

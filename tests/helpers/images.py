@@ -83,7 +83,7 @@ class Programs:
 
 def loader_of(program):
     """PT_INTERP of an ELF program, read the way pyinit reads it."""
-    from pyinit import elf
+    from pyinit.preflight import elf
     with open(program, "rb") as handle:
         fd = handle.fileno()
         info = elf.kernel_view(fd, os.pread(fd, elf.HEAD_BYTES, 0), os.fstat(fd).st_size)

@@ -16,6 +16,11 @@ access(2), one read of the file's first KiB, and the same for the ELF loader or 
 interpreter. deep=True adds the shared-library search (libraries.py).
 Nothing here raises on a bad file: every verdict is a record.
 
+The package reads files as the kernel and the loaders do, each module one reader:
+elf (headers, PT_INTERP, the dynamic section), shebang (#! lines), libraries (the loader's
+library search), binfmt (binfmt_misc handlers), untrusted (opening a file named by untrusted
+input without blocking).
+
 execve semantics, not execvp's: a file that is neither ELF nor ``#!`` is reported as
 not_executable_format (the kernel's ENOEXEC), although glibc's execvp would hand it to
 /bin/sh. pyinit execs the resolved path with execve.
@@ -400,7 +405,7 @@ def _mode_allows_exec(st):
 
 def _access_failure(argv, path, st):
     """access(X_OK) said no: the mode bits, a noexec mount, or something else (ACL, LSM)."""
-    from . import mounts
+    from pyinit import mounts
 
     if _mode_allows_exec(st) and mounts.is_noexec(path):
         record = _record("noexec_mount", argv, path)
@@ -493,7 +498,7 @@ def _check_loader(info, path, argv):
         return _bad_loader(argv, path, loader, "EACCES",
                            "it is a %s, not a regular file" % untrusted.kind_of(st.st_mode))
     if not os.access(loader, os.X_OK, effective_ids=True):
-        from . import mounts
+        from pyinit import mounts
 
         if _mode_allows_exec(st) and mounts.is_noexec(loader):
             return _bad_loader(argv, path, loader, "EACCES", "its filesystem is mounted noexec")
@@ -709,7 +714,7 @@ def _warning(record):
 
 def _finish(record):
     """Add exit code, process facts and the hint; order keys: what happened, then the facts."""
-    from . import hints, report
+    from pyinit import hints, report
 
     record["exit_code"] = exit_code_for(record)
     record.update(report.process_facts())
