@@ -12,7 +12,7 @@
  * the launcher or CPython changed.
  *
  * Which interpreter: the one next to this executable or of its installation, found from where
- * the executable itself lies (see try_candidates); the interpreter that built it only as the
+ * the executable itself lies (see launch_pyinit); the interpreter that built it only as the
  * last resort, since a wheel is built in one place and installed in another.
  *
  * Why no C library (on x86_64 and aarch64, the architectures with wheels; setup.py defines
