@@ -25,7 +25,7 @@ MUST_SHIP = ["pyinit_core.pyx", "launcher/pyinit.c", "LICENSE", "README.md", "se
              "tests/runc/conftest.py", "docs/install.md", "bench/initbench.py",
              "docker/Dockerfile"]
 PACKAGES = ["apt-get install gcc libc6-dev python3-dev", "apk add build-base python3-dev",
-            "dnf install gcc glibc-static python3-devel"]
+            "dnf install gcc python3-devel"]
 
 
 @pytest.fixture(scope="session")

@@ -157,3 +157,21 @@ def test_extension_is_stripped():
     """The installed pyinit_core extension has no symbol table (linked with -s)."""
     import pyinit_core
     assert elf_facts(pyinit_core.__file__)[1] is False
+
+
+@pytest.mark.timeout(30)
+def test_candidate_the_kernel_cannot_execute_is_named_with_the_reason(pyinit, tmp_path):
+    """An executable interpreter candidate that is no program (ENOEXEC) is named in the one
+    line with the C library's text for the error, "Exec format error"."""
+    copy_launcher(pyinit, tmp_path / "bin")
+    garbage = tmp_path / "bin" / VERSIONED
+    garbage.write_bytes(b"\x00not a program\n")
+    garbage.chmod(0o755)
+    chroot = shutil.which("chroot") or pytest.fail("chroot (coreutils) is not on PATH")
+    result = subprocess.run([chroot, str(tmp_path), "/bin/pyinit", "true"], env={"PATH": "/bin"},
+                            capture_output=True, text=True, timeout=20)
+    assert result.returncode == 1, result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result
+    assert "tried /bin/%s (Exec format error), /bin/python3 (not found)" % VERSIONED in lines[0], \
+        lines[0]

@@ -115,7 +115,8 @@ def debian_runc_runner(request, manylinux_wheels, containers, tmp_path):
 
 @pytest.fixture(scope="session")
 def cross_toolchain():
-    """Debian's aarch64 cross compiler, binutils and static C library (installed if missing)."""
+    """Debian's aarch64 cross compiler, binutils and C library for the extension (installed if
+    missing)."""
     debian.ensure_packages("gcc-aarch64-linux-gnu", "binutils-aarch64-linux-gnu",
                            "libc6-dev-arm64-cross", "file")
 
