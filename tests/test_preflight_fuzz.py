@@ -2,7 +2,6 @@
 
 import os
 import random
-import struct
 import time
 
 import pytest
@@ -13,38 +12,6 @@ from pyinit import preflight
 from pyinit.preflight import elf, shebang
 
 SEED = 20240603
-
-
-def _interesting_offsets(data):
-    """Header fields, program headers and the dynamic section: where a mutation matters most."""
-    offsets = list(range(0, 64))
-    phoff = struct.unpack_from("<Q", data, 32)[0]
-    phnum = struct.unpack_from("<H", data, 56)[0]
-    offsets += list(range(phoff, min(len(data), phoff + 56 * phnum)))
-    for index in range(phnum):
-        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + 56 * index)
-        if p_type in (2, 3):
-            offsets += list(range(p_offset, min(len(data), p_offset + p_filesz)))
-    return offsets
-
-
-def _mutate(rng, data, offsets):
-    data = bytearray(data)
-    for _ in range(rng.randint(1, 8)):
-        kind = rng.random()
-        at = rng.choice(offsets)
-        if at >= len(data) - 8:
-            continue
-        if kind < 0.5:
-            data[at] = rng.randrange(256)
-        elif kind < 0.8:
-            width = rng.choice((2, 4, 8))
-            value = rng.choice((0, 1, 0xFF, 0xFFFF, 0xFFFFFFFF, 1 << 40, (1 << 64) - 1,
-                                len(data), len(data) - 1, rng.randrange(1 << 32)))
-            data[at:at + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
-        else:
-            del data[rng.randrange(1, len(data)):]
-    return bytes(data)
 
 
 @pytest.mark.timeout(120)
@@ -60,7 +27,7 @@ def test_mutated_binaries_never_raise(tmp_path):
     count = 0
     while count < 3000 and time.monotonic() < deadline:
         source = sources[count % 2]
-        mutant = _mutate(rng, source, _interesting_offsets(source))
+        mutant = binaries.mutate(rng, source, binaries.interesting_offsets(source))
         with open(path, "wb") as handle:
             handle.write(mutant)
         os.chmod(path, 0o755)

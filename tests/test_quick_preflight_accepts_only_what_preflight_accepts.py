@@ -120,26 +120,6 @@ def test_quick_check_declines_names_with_a_nul_byte():
     assert core.quick_preflight(b"", b"/usr/bin:/bin") is None
 
 
-def _mutant(rng, data, phoff, phnum):
-    data = bytearray(data)
-    spots = list(range(16, 64)) + list(range(phoff, min(len(data), phoff + 56 * phnum)))
-    for _ in range(rng.randint(1, 4)):
-        at = rng.choice(spots)
-        if at >= len(data) - 8:
-            continue   # cut short by an earlier mutation
-        kind = rng.random()
-        if kind < 0.5:
-            data[at] = rng.randrange(256)
-        elif kind < 0.85:
-            width = rng.choice((2, 4, 8))
-            value = rng.choice((0, 1, 2, 3, 0xFFFF, 1 << 32, (1 << 64) - 1, len(data),
-                                len(data) + 4096, rng.randrange(1 << 20)))
-            data[at:at + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
-        else:
-            del data[rng.randrange(64, len(data)):]
-    return bytes(data)
-
-
 @pytest.mark.timeout(180)
 def test_quick_check_accepts_no_mutant_that_preflight_questions(tmp_path):
     """2000 mutants of /bin/true's headers: each one the quick check accepts, preflight
@@ -148,13 +128,12 @@ def test_quick_check_accepts_no_mutant_that_preflight_questions(tmp_path):
     source = open(binaries.TRUE, "rb").read()
     info = elf.kernel_view(None, source[:elf.HEAD_BYTES], len(source))
     assert not info.problem and info.machine == NATIVE_MACHINE
-    phoff = struct.unpack_from("<Q", source, 32)[0]
-    phnum = struct.unpack_from("<H", source, 56)[0]
+    offsets = binaries.interesting_offsets(source)
     accepted = declined = 0
     for count in range(2000):
         path = str(tmp_path / ("mutant-%d" % count))
         with open(path, "wb") as handle:
-            handle.write(_mutant(rng, source, phoff, phnum))
+            handle.write(binaries.mutate(rng, source, offsets))
         os.chmod(path, 0o755)
         if _agrees(path) is None:
             declined += 1

@@ -17,7 +17,6 @@ each with the fix it calls for:
     handled          a handler ran (or will) but the process has not exited
 """
 
-import os
 import time
 
 from pyinit import procinfo, sigsets

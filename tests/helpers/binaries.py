@@ -54,6 +54,41 @@ def with_interp(src, dst, loader):
     return str(dst)
 
 
+def interesting_offsets(data):
+    """Offsets of a 64-bit little-endian ELF where a mutation matters most: the header fields,
+    the program headers, PT_DYNAMIC and PT_INTERP."""
+    offsets = list(range(0, 64))
+    phoff = struct.unpack_from("<Q", data, 32)[0]
+    phnum = struct.unpack_from("<H", data, 56)[0]
+    offsets += list(range(phoff, min(len(data), phoff + 56 * phnum)))
+    for index in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + 56 * index)
+        if p_type in (2, 3):
+            offsets += list(range(p_offset, min(len(data), p_offset + p_filesz)))
+    return offsets
+
+
+def mutate(rng, data, offsets):
+    """``data`` with 1 to 8 changes at ``offsets``: a random byte, a telling value (0, all ones,
+    the file size...) over 2, 4 or 8 bytes, or the file cut short."""
+    data = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        kind = rng.random()
+        at = rng.choice(offsets)
+        if at >= len(data) - 8:
+            continue
+        if kind < 0.5:
+            data[at] = rng.randrange(256)
+        elif kind < 0.8:
+            width = rng.choice((2, 4, 8))
+            value = rng.choice((0, 1, 0xFF, 0xFFFF, 0xFFFFFFFF, 1 << 40, (1 << 64) - 1,
+                                len(data), len(data) - 1, rng.randrange(1 << 32)))
+            data[at:at + width] = (value & ((1 << (8 * width)) - 1)).to_bytes(width, "little")
+        else:
+            del data[rng.randrange(1, len(data)):]
+    return bytes(data)
+
+
 def compile_c(source, output, *flags, cwd=None):
     src = str(output) + ".c"
     with open(src, "w") as handle:
