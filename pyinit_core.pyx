@@ -26,7 +26,7 @@ from libc.stdint cimport uint64_t, int64_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset, memcpy, memcmp
 from posix.types cimport pid_t, uid_t
-from posix.stat cimport struct_stat, stat as c_stat
+from posix.stat cimport struct_stat
 from posix.unistd cimport close, read, write, _exit, execve, setpgid, getpid, access, F_OK
 
 cdef extern from "<signal.h>" nogil:
@@ -916,6 +916,22 @@ cdef extern from *:
 
     static unsigned char pyinit_quick_table[PYINIT_QUICK_MAX_PHDRS];
 
+    /* stat and fstat as system calls where the kernel's struct stat is the C library's
+     * (x86-64, arm64): glibc 2.33 made them symbols of that version, and a manylinux2014
+     * wheel may need nothing newer than 2.17. */
+    #include <sys/syscall.h>
+    #if (defined(__x86_64__) || defined(__aarch64__)) && defined(SYS_newfstatat) && defined(SYS_fstat)
+    static int pyinit_stat(const char *path, struct stat *st) {
+        return (int)syscall(SYS_newfstatat, AT_FDCWD, path, st, 0);
+    }
+    static int pyinit_fstat(int fd, struct stat *st) {
+        return (int)syscall(SYS_fstat, fd, st);
+    }
+    #else
+    static int pyinit_stat(const char *path, struct stat *st) { return stat(path, st); }
+    static int pyinit_fstat(int fd, struct stat *st) { return fstat(fd, st); }
+    #endif
+
     /* Open a regular file the way pyinit.preflight.untrusted does (a FIFO must not block
      * PID 1) and read its first `size` bytes with one read. -1 when anything is unusual. */
     static ssize_t pyinit_quick_head(const char *path, unsigned char *head, size_t size,
@@ -923,14 +939,14 @@ cdef extern from *:
         struct stat st, opened;
         ssize_t got;
         int fd;
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        if (pyinit_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             return -1;
         if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) != 0)
             return -1;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         if (fd < 0)
             return -1;
-        if (fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+        if (pyinit_fstat(fd, &opened) != 0 || !S_ISREG(opened.st_mode)) {
             close(fd);
             return -1;
         }
@@ -1046,6 +1062,7 @@ cdef extern from *:
     }
     """
     int pyinit_quick_elf_is_fine(const char *path) nogil
+    int pyinit_stat(const char *path, struct_stat *st) nogil
 
 
 
@@ -1070,7 +1087,7 @@ def quick_preflight(bytes name, bytes path_env):
         candidates = []
         for directory in path.split(b":"):
             full = directory.rstrip(b"/") + b"/" + name if directory else name
-            if c_stat(full, &st) != 0 and errno in (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT):
+            if pyinit_stat(full, &st) != 0 and errno in (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT):
                 continue
             candidates.append(full)
     if not candidates or not pyinit_quick_elf_is_fine(candidates[0]):
