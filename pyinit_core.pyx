@@ -913,6 +913,7 @@ cdef extern from *:
     #define PYINIT_QUICK_HEAD 1024        /* pyinit.preflight.elf.HEAD_BYTES */
     #define PYINIT_QUICK_MAX_PHDRS 65536  /* pyinit.preflight.elf.MAX_PHDR_BYTES */
     #define PYINIT_QUICK_MAX_INTERP 4096  /* pyinit.preflight.elf.MAX_INTERP_BYTES */
+    #define PYINIT_QUICK_SHEBANG 128      /* the kernel's #! buffer before Linux 5.1 */
 
     static unsigned char pyinit_quick_table[PYINIT_QUICK_MAX_PHDRS];
 
@@ -982,18 +983,53 @@ cdef extern from *:
         if (got < 0)
             return 0;
         close(fd);
-        if (got < 64 || memcmp(head, "\x7f" "ELF", 4) != 0)
+        if (got < 64 || memcmp(head, "\\x7f" "ELF", 4) != 0)
             return 0;
         memcpy(&machine, head + 18, 2);
         return machine == PYINIT_NATIVE_MACHINE;
     }
 
+    static int pyinit_quick_program_is_fine(const char *path, int scripts);
+
+    /* A #! line that pyinit.preflight (its shebang reader: the kernel's rules) reads the
+     * same whatever the kernel's buffer (128 bytes before Linux 5.1, 256 since): ended by a
+     * newline within 128 bytes, no \\r or NUL in it (a CRLF script is preflight's to report),
+     * an absolute interpreter that is not env (env's target is preflight's to look up), and
+     * that interpreter a sound native ELF program. */
+    static int pyinit_quick_script_is_fine(const unsigned char *head, ssize_t got) {
+        char interpreter[PYINIT_QUICK_SHEBANG];
+        const unsigned char *newline;
+        const char *base;
+        size_t end, at, start;
+        newline = memchr(head, '\\n', got < PYINIT_QUICK_SHEBANG ? (size_t)got : PYINIT_QUICK_SHEBANG);
+        if (newline == NULL)
+            return 0;
+        end = (size_t)(newline - head);
+        for (at = 2; at < end; at++)
+            if (head[at] == '\\r' || head[at] == 0)
+                return 0;
+        for (at = 2; at < end && (head[at] == ' ' || head[at] == '\\t'); at++)
+            ;
+        start = at;
+        for (; at < end && head[at] != ' ' && head[at] != '\\t'; at++)
+            ;
+        if (at == start || head[start] != '/')
+            return 0;
+        memcpy(interpreter, head + start, at - start);
+        interpreter[at - start] = 0;
+        base = strrchr(interpreter, '/') + 1;
+        if (strcmp(base, "env") == 0)
+            return 0;
+        return pyinit_quick_program_is_fine(interpreter, 0);
+    }
+
     /* 1 when `path` is a 64-bit ELF program of this machine that pyinit.preflight's
      * normal-start check would accept without a record or a warning: its headers as the
      * kernel reads them (pyinit.preflight.elf.kernel_view), every PT_LOAD inside the file (no
-     * truncation to weigh), a PT_INTERP loader that is there and fits. 0 for anything
-     * else, which is not a verdict: pyinit.preflight then looks. */
-    static int pyinit_quick_elf_is_fine(const char *path) {
+     * truncation to weigh), a PT_INTERP loader that is there and fits; or, with `scripts`,
+     * a #! script whose interpreter is such a program (pyinit_quick_script_is_fine). 0 for
+     * anything else, which is not a verdict: pyinit.preflight then looks. */
+    static int pyinit_quick_program_is_fine(const char *path, int scripts) {
         unsigned char head[PYINIT_QUICK_HEAD];
         unsigned char interp[PYINIT_QUICK_MAX_INTERP + 1];
         const unsigned char *table;
@@ -1008,7 +1044,11 @@ cdef extern from *:
         if (got < 0)
             return 0;
         size = (uint64_t)file_size;
-        if (got < 64 || memcmp(head, "\x7f" "ELF", 4) != 0)
+        if (scripts && got >= 2 && head[0] == '#' && head[1] == '!') {
+            fine = pyinit_quick_script_is_fine(head, got);
+            goto done;
+        }
+        if (got < 64 || memcmp(head, "\\x7f" "ELF", 4) != 0)
             goto done;
         memcpy(&e_type, head + 16, 2);
         memcpy(&machine, head + 18, 2);
@@ -1061,17 +1101,18 @@ cdef extern from *:
         return fine;
     }
     """
-    int pyinit_quick_elf_is_fine(const char *path) nogil
+    int pyinit_quick_program_is_fine(const char *path, int scripts) nogil
     int pyinit_stat(const char *path, struct_stat *st) nogil
 
 
 
 def quick_preflight(bytes name, bytes path_env):
     """The execvp candidates for `name` (PATH: path_env, None for unset) when the first one
-    is a native ELF program that pyinit.preflight would start without a word; else None,
-    and pyinit.preflight decides (it is not imported on a start this accepts: about half a
-    millisecond). What is accepted is what pyinit.preflight accepts:
-    tests/test_quick_preflight_accepts_only_what_preflight_accepts.py holds them together.
+    is a native ELF program, or a #! script whose interpreter is one, that pyinit.preflight
+    would start without a word; else None, and pyinit.preflight decides (it is not imported
+    on a start this accepts: about half a millisecond). What is accepted is what
+    pyinit.preflight accepts: tests/test_quick_preflight_accepts_only_what_preflight_accepts.py
+    holds them together.
     """
     cdef struct_stat st
     cdef list candidates
@@ -1090,7 +1131,7 @@ def quick_preflight(bytes name, bytes path_env):
             if pyinit_stat(full, &st) != 0 and errno in (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT):
                 continue
             candidates.append(full)
-    if not candidates or not pyinit_quick_elf_is_fine(candidates[0]):
+    if not candidates or not pyinit_quick_program_is_fine(candidates[0], True):
         return None
     return candidates
 

@@ -230,8 +230,9 @@ def run(config, fmt, child_mask, child_ignored):
 
     env = os.environ_text()
     path_env = env.get("PATH")
-    # A native ELF program that starts cleanly is accepted by the core; anything else (a
-    # script, a problem, a warning to give) is pyinit.preflight's to judge and explain.
+    # A native ELF program that starts cleanly, or a #! script run by one, is accepted by
+    # the core; anything else (an env script, a problem, a warning to give) is
+    # pyinit.preflight's to judge and explain.
     candidates = core.quick_preflight(os.fsencode(config.command[0]),
                                       None if path_env is None else os.fsencode(path_env))
     if candidates is not None:

@@ -1,7 +1,8 @@
 """The core's quick check accepts a program only where pyinit.preflight would start it silently.
 
-A start whose command is a native ELF program with sound headers and loader is accepted by
-pyinit_core.quick_preflight, in C, and pyinit.preflight is never imported. Anything else
+A start whose command is a native ELF program with sound headers and loader, or a #! script
+whose interpreter is one, is accepted by pyinit_core.quick_preflight, in C, and
+pyinit.preflight is never imported. Anything else
 must be declined (None) and left to preflight, which explains problems and gives warnings.
 So the quick check may decline more than it must, never accept more: accepting a file
 preflight would refuse or warn about would lose a report. These tests hold the two together
@@ -60,11 +61,9 @@ def test_quick_check_accepts_a_dynamic_and_a_static_program(tmp_path):
 
 @pytest.mark.timeout(60)
 def test_quick_check_declines_what_preflight_must_judge(tmp_path):
-    """Scripts, missing files, directories, FIFOs, unexecutable files, a missing or foreign
-    loader, a truncated program, a foreign machine: all declined (preflight reports or warns)."""
-    script = tmp_path / "script.sh"
-    script.write_text("#!/bin/sh\nexit 0\n")
-    script.chmod(0o755)
+    """Missing files, directories, FIFOs, unexecutable files, a missing, script or
+    unexecutable loader, a truncated program, a foreign machine, an empty file: all declined
+    (preflight reports or warns)."""
     unexecutable = binaries.copy(binaries.TRUE, tmp_path / "unexecutable", mode=0o644)
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo, 0o755)
@@ -84,7 +83,7 @@ def test_quick_check_declines_what_preflight_must_judge(tmp_path):
     empty.write_bytes(b"")
     empty.chmod(0o755)
     with short:
-        for path in [script, unexecutable, fifo, missing_loader, script_loader, unexecutable_loader,
+        for path in [unexecutable, fifo, missing_loader, script_loader, unexecutable_loader,
                      truncated, foreign, empty, tmp_path, tmp_path / "not-there"]:
             assert core.quick_preflight(os.fsencode(str(path)), b"/usr/bin:/bin") is None, path
 
@@ -142,3 +141,60 @@ def test_quick_check_accepts_no_mutant_that_preflight_questions(tmp_path):
         os.unlink(path)
     print("accepted %d, declined %d" % (accepted, declined))
     assert accepted >= 50 and declined >= 50
+
+
+def _script(path, line):
+    with open(path, "wb") as handle:
+        handle.write(line + b"exit 0\n")
+    os.chmod(path, 0o755)
+    return str(path)
+
+
+@pytest.mark.timeout(60)
+def test_quick_check_accepts_a_plain_sh_script(tmp_path):
+    """#!/bin/sh and '#!  /bin/sh -e  ' scripts are accepted: their interpreter is a sound program."""
+    assert _agrees(_script(tmp_path / "a.sh", b"#!/bin/sh\n"))
+    assert _agrees(_script(tmp_path / "b.sh", b"#!  /bin/sh -e  \n"))
+
+
+@pytest.mark.timeout(60)
+def test_quick_check_declines_scripts_preflight_must_read(tmp_path):
+    """env scripts (env's target is preflight's to find), CRLF, a relative or missing
+    interpreter, a script as interpreter, a #! line without a newline in 128 bytes, a NUL
+    in the line: declined."""
+    nested = _script(tmp_path / "nested.sh", b"#!/bin/sh\n")
+    lines = [b"#!/usr/bin/env sh\n", b"#!/bin/sh\r\n", b"#!/bin/sh -e\r\n", b"#!sh\n",
+             b"#!/nonexistent/sh\n", b"#!" + os.fsencode(nested) + b"\n",
+             b"#!/bin/sh " + b"x" * 130 + b"\n", b"#!/bin/sh\0\n", b"#!\n", b"#!   \n"]
+    for index, line in enumerate(lines):
+        path = _script(tmp_path / ("s%d" % index), line)
+        assert core.quick_preflight(os.fsencode(path), b"/usr/bin:/bin") is None, line
+
+
+@pytest.mark.timeout(180)
+def test_quick_check_accepts_no_script_that_preflight_questions(tmp_path):
+    """2000 #! lines built from telling pieces (spaces and tabs, interpreters good and bad,
+    arguments, CR, NUL, lengths around the kernel's 128- and 256-byte buffers): each one the
+    quick check accepts, preflight starts without a record or a warning."""
+    rng = random.Random(SEED)
+    sh = os.path.realpath("/bin/sh")
+    script_interpreter = _script(tmp_path / "interp.sh", b"#!/bin/sh\n")
+    interpreters = [b"/bin/sh", os.fsencode(sh), os.fsencode(binaries.TRUE), b"/usr/bin/env",
+                    b"/nonexistent/sh", os.fsencode(script_interpreter), b"sh", b"",
+                    b"/bin/sh\r", b"/" * 100 + b"bin/sh", b"/" * 124 + b"bin/sh", b"/etc/passwd"]
+    arguments = [b"", b" -e", b"\t-e -x", b" \r", b" a\0b", b" " + b"y" * 120, b" sh"]
+    endings = [b"\n", b"\r\n", b"", b"\0\n", b"   \n"]
+    accepted = declined = 0
+    for count in range(2000):
+        line = (b"#!" + rng.choice([b"", b" ", b"\t", b"  \t"]) + rng.choice(interpreters)
+                + rng.choice(arguments) + rng.choice(endings))
+        if rng.random() < 0.2:   # around the kernel's buffer sizes
+            line = line.rstrip(b"\n") + b" " * rng.choice([0, 100, 120, 126, 127, 128, 250, 260]) + b"\n"
+        path = _script(tmp_path / ("script-%d" % count), line)
+        if _agrees(path) is None:
+            declined += 1
+        else:
+            accepted += 1
+        os.unlink(path)
+    print("accepted %d, declined %d" % (accepted, declined))
+    assert accepted >= 100 and declined >= 100

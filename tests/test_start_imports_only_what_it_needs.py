@@ -82,7 +82,7 @@ def test_start_imports_no_os_module(bare_modules):
 
 
 # What a start of each kind imports of pyinit itself (pyinit_core.quick_preflight accepts a
-# native ELF program in C; a script is pyinit.preflight's to read).
+# native ELF program, and a #! script run by one, in C; an env script is preflight's).
 START_MODULES = {"pyinit", "pyinit.lazy_os", "pyinit_core", "pyinit.cli", "pyinit.supervisor"}
 PREFLIGHT_MODULES = {"pyinit.preflight", "pyinit.preflight.elf", "pyinit.preflight.untrusted"}
 
@@ -101,11 +101,19 @@ def test_start_of_a_native_binary_imports_no_preflight_module():
 
 
 @pytest.mark.timeout(60)
-def test_start_of_a_script_reads_it_with_preflight(tmp_path):
-    """A #! script is checked by pyinit.preflight (its #! line and interpreter), and the
-    shebang reader with it."""
+def test_start_of_a_sh_script_imports_no_preflight_module(tmp_path):
+    """A #!/bin/sh script: the core reads its #! line and checks /bin/sh; no preflight."""
     script = tmp_path / "app.sh"
     script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    assert _pyinit_modules([str(script)], _installed_package_dir()) == START_MODULES
+
+
+@pytest.mark.timeout(60)
+def test_start_of_an_env_script_reads_it_with_preflight(tmp_path):
+    """#!/usr/bin/env sh: env's target is found by pyinit.preflight, with its shebang reader."""
+    script = tmp_path / "app.sh"
+    script.write_text("#!/usr/bin/env sh\nexit 0\n")
     script.chmod(0o755)
     modules = _pyinit_modules([str(script)], _installed_package_dir())
     assert START_MODULES | PREFLIGHT_MODULES | {"pyinit.preflight.shebang"} == modules

@@ -11,7 +11,8 @@ Public API (called by pyinit.supervisor):
 
 A record is a flat dict for pyinit.report.write(). The cheap check (deep=False) runs on
 every start that pyinit_core.quick_preflight does not accept (a native ELF program whose
-headers and loader are fine, checked in C without importing this module): a stat, an
+headers and loader are fine, or a #! script run by one, checked in C without importing this
+module): a stat, an
 access(2), one read of the file's first KiB, and the same for the ELF loader or #!
 interpreter. deep=True adds the shared-library search (libraries.py).
 Nothing here raises on a bad file: every verdict is a record.
