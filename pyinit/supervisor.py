@@ -122,8 +122,11 @@ def _main(args, inherited):
     else:
         child_mask, child_ignored = inherited
 
+    # The environment as text, decoded once: for the command line's variables, the
+    # preflight and its reports.
+    env = os.environ_text()
     try:
-        config = cli.parse(args, os.environ_text())
+        config = cli.parse(args, env)
     except cli.Exit as done:
         _print(sys.stdout, done.text)
         _finish(0)
@@ -144,13 +147,13 @@ def _main(args, inherited):
         from pyinit import report
         _finish(events.run(config.events_pid, fmt or report.default_format(), sys.stdout))
     if config.mode == "check":
-        _finish(check_only(config, fmt))
-    _finish(run(config, fmt, child_mask, child_ignored))
+        _finish(check_only(config, fmt, env))
+    _finish(run(config, fmt, child_mask, child_ignored, env))
 
 
-def check_only(config, fmt):
+def check_only(config, fmt, env):
     from pyinit import preflight
-    record = preflight.check(config.command, os.environ_text(), deep=True)
+    record = preflight.check(config.command, env, deep=True)
     if record is None:
         return 0
     _write(record, fmt)
@@ -194,7 +197,7 @@ class _ReportStream:
         return self._stream
 
 
-def run(config, fmt, child_mask, child_ignored):
+def run(config, fmt, child_mask, child_ignored, env):
     core.reset_sigchld()
     # Never the OOM killer's first pick where the kernel allows it; the child gets the
     # original score back (pyinit_core.spawn).
@@ -228,7 +231,6 @@ def run(config, fmt, child_mask, child_ignored):
     if not pid1 and not config.subreaper and not core.is_child_subreaper():
         say(_not_a_reaper())
 
-    env = os.environ_text()
     path_env = env.get("PATH")
     # A native ELF program that starts cleanly, or a #! script run by one, is accepted by
     # the core; anything else (an env script, a problem, a warning to give) is
