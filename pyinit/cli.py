@@ -348,18 +348,13 @@ def parse(args, env):
         values["verbosity"] = int(raw)
         # Level 0 set on purpose silences warnings, as tini's does; failures still show.
         values["warnings"] = values["verbosity"] > 0
-    name, raw = _env(env, ENV_GRACE)
-    if name:
-        values["grace"] = _parse_grace(raw, name + "=")
-    name, raw = _env(env, ENV_REPORT_FORMAT)
-    if name:
-        values["report_format"] = _parse_format(raw, name + "=")
-    name, raw = _env(env, ENV_TIMEOUT)
-    if name:
-        values["timeout"] = _parse_seconds(raw, name + "=")
-    name, raw = _env(env, ENV_STOP_REPORT_AFTER)
-    if name:
-        values["stop_report_after"] = _parse_seconds(raw, name + "=")
+    for variables, key, parse in ((ENV_GRACE, "grace", _parse_grace),
+                                  (ENV_REPORT_FORMAT, "report_format", _parse_format),
+                                  (ENV_TIMEOUT, "timeout", _parse_seconds),
+                                  (ENV_STOP_REPORT_AFTER, "stop_report_after", _parse_seconds)):
+        name, raw = _env(env, variables)
+        if name:
+            values[key] = parse(raw, name + "=")
 
     for option, value, spelled in options:
         if option == "help":
