@@ -1,29 +1,17 @@
 """-v -g: the forward record lists the group's members as they were before the signal,
 although the signal's default action ends them all."""
 
-import os
-
 import pytest
 
 from helpers.pid1 import Namespace, wait_for
+from helpers.proc_tree import host_processes
 from helpers.verbose import parse_all
 
 
 def group_of(pgid):
     """Command names of the live processes of process group pgid (host pids)."""
-    names = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            names.append(stat[stat.index("(") + 1:stat.rindex(")")])
-    return sorted(names)
+    return sorted(name for _, name, fields in host_processes()
+                  if int(fields[2]) == pgid and fields[0] != "Z")
 
 
 @pytest.mark.timeout(60)

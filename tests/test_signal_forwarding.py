@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from helpers.pid1 import Namespace, wait_for
-from helpers.recorder import LineReader, pending
+from helpers.recorder import LineReader, pending, usr1_reaches_the_group
 
 FORWARDED = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGABRT", "SIGUSR1", "SIGUSR2", "SIGPIPE",
              "SIGALRM", "SIGSTKFLT", "SIGCONT", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG",
@@ -95,17 +95,7 @@ def test_glibc_reserved_signals_are_forwarded_not_fatal(pyinit):
 @pytest.mark.timeout(30)
 def test_pgroup_reaches_a_grandchild_in_the_childs_group(pyinit, recorder):
     """-g sends to the child's process group: a grandchild in that group gets the signal."""
-    # sh ignores USR1 so that it outlives the signal: otherwise its death could end the
-    # namespace before the recorder prints what it got.
-    script = 'trap "" USR1; "$0" & wait'
-    with Namespace(pyinit, ["-g", "--grace", "0", "--", "sh", "-c", script, recorder]) as ns:
-        out = LineReader(ns.proc.stdout)
-        out.read_until(lambda l: l.startswith("ready"), 20)
-        ns.kill(10)
-        out.read_until(lambda l: l.startswith("signal 10 "), 10)
-        ns.kill(15)
-        code, _, _ = ns.wait()
-    assert code == 143
+    assert usr1_reaches_the_group(pyinit, recorder, ["-g"]) == 143
 
 
 @pytest.mark.timeout(30)
@@ -125,14 +115,7 @@ def test_without_pgroup_a_grandchild_is_not_signalled(pyinit, recorder):
 def test_pgroup_from_the_environment(pyinit, recorder, monkeypatch):
     """PYINIT_KILL_PROCESS_GROUP=1 acts as -g."""
     monkeypatch.setenv("PYINIT_KILL_PROCESS_GROUP", "1")
-    script = 'trap "" USR1; "$0" & wait'
-    with Namespace(pyinit, ["--grace", "0", "--", "sh", "-c", script, recorder]) as ns:
-        out = LineReader(ns.proc.stdout)
-        out.read_until(lambda l: l.startswith("ready"), 20)
-        ns.kill(10)
-        out.read_until(lambda l: l.startswith("signal 10 "), 10)
-        ns.kill(15)
-        ns.wait()
+    usr1_reaches_the_group(pyinit, recorder)
 
 
 @pytest.mark.timeout(30)

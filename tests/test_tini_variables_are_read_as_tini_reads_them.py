@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from helpers.pid1 import Namespace
-from helpers.recorder import LineReader
+from helpers.recorder import usr1_reaches_the_group
 from helpers.run import run_plain
 
 
@@ -40,11 +39,4 @@ def test_tini_kill_process_group_set_to_anything_is_on(pyinit, recorder, monkeyp
     """TINI_KILL_PROCESS_GROUP=VALUE (even empty or 0): a signal to pyinit reaches a
     grandchild in the child's process group."""
     monkeypatch.setenv("TINI_KILL_PROCESS_GROUP", value)
-    script = 'trap "" USR1; "$0" & wait'   # sh outlives the USR1; the recorder reports it
-    with Namespace(pyinit, ["--grace", "0", "--", "sh", "-c", script, recorder]) as ns:
-        out = LineReader(ns.proc.stdout)
-        out.read_until(lambda l: l.startswith("ready"), 20)
-        ns.kill(10)
-        out.read_until(lambda l: l.startswith("signal 10 "), 10)
-        ns.kill(15)
-        ns.wait()
+    usr1_reaches_the_group(pyinit, recorder)

@@ -3,7 +3,8 @@ shebang are reported as in any other image, though the bundle carries a loader o
 
 import pytest
 
-from helpers.bundle_runs import JSON, USERS, reports
+from helpers.bundle_runs import JSON, USERS
+from helpers.run import reports
 from helpers.images import HAS_LOADER, IMAGES
 from helpers.runc_image import PYINIT
 

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from helpers.bundle_runs import JSON, reports
+from helpers.bundle_runs import JSON
+from helpers.run import reports
 from helpers.images import loader_of
 from helpers.runc_image import PYINIT
 

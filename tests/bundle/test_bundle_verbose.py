@@ -2,7 +2,8 @@
 
 import pytest
 
-from helpers.bundle_runs import USERS, reports
+from helpers.bundle_runs import USERS
+from helpers.run import reports
 from helpers.images import IMAGES
 from helpers.runc_image import PYINIT
 

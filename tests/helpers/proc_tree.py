@@ -16,6 +16,20 @@ def proc_state(host_pid):
     return stat[stat.rindex(")") + 2]
 
 
+def host_processes():
+    """(pid, command name, the /proc/PID/stat fields after the name) of every process the
+    host's /proc lists now; one that is gone before its stat is read is passed over. The
+    fields start with the state: [0] state, [1] ppid, [2] pgrp, [3] session."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path("/proc/%s/stat" % entry).read_text()
+        except OSError:
+            continue
+        yield int(entry), stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+
+
 def proc_status_field(host_pid, field):
     """One `Field:` line of /proc/PID/status, as a string, or None when the process is gone."""
     try:

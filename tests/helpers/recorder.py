@@ -4,6 +4,8 @@ import os
 import select
 import time
 
+from helpers.pid1 import Namespace
+
 
 class LineReader:
     """Read lines from a pipe with a deadline, without threads."""
@@ -42,3 +44,23 @@ def pending(pid, sig):
             if line.startswith("ShdPnd:"):
                 return bool(int(line.split()[1], 16) & (1 << (sig - 1)))
     return False
+
+
+# sh waits for the recorder, its child in its process group, and ignores USR1: it outlives
+# the signal (its death could end the namespace before the recorder prints what it got).
+USR1_IGNORING_SHELL = 'trap "" USR1; "$0" & wait'
+
+
+def usr1_reaches_the_group(pyinit, recorder, flags=()):
+    """pyinit FLAGS -- sh (USR1_IGNORING_SHELL) recorder, as PID 1: USR1 to pyinit must show
+    up at the recorder (the read fails the test after 10 s otherwise), then TERM ends the
+    run. Returns pyinit's exit code."""
+    argv = list(flags) + ["--grace", "0", "--", "sh", "-c", USR1_IGNORING_SHELL, recorder]
+    with Namespace(pyinit, argv) as ns:
+        out = LineReader(ns.proc.stdout)
+        out.read_until(lambda l: l.startswith("ready"), 20)
+        ns.kill(10)
+        out.read_until(lambda l: l.startswith("signal 10 "), 10)
+        ns.kill(15)
+        code, _, _ = ns.wait()
+    return code

@@ -7,21 +7,12 @@ import subprocess
 import termios
 import time
 
+from helpers.proc_tree import host_processes
+
 
 def session_members(sid):
     """Pids of the processes whose session is sid (field 6 of /proc/PID/stat)."""
-    members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2:].split()[3]) == sid:
-            members.append(int(entry))
-    return members
+    return [pid for pid, _, fields in host_processes() if int(fields[3]) == sid]
 
 
 class Terminal:

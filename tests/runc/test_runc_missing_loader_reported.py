@@ -1,29 +1,14 @@
 """A target whose ELF loader is missing inside the rootfs gets a `missing_interpreter` report."""
 
-import json
 import shutil
 
 import pytest
 
 from helpers.elf_patch import copy_with_interpreter
+from helpers.run import reports
 from helpers.runc_bundle import APP
 
 MISSING_LOADER = "/nonexistent/ld-linux.so.2"
-
-
-def reports(stderr):
-    """The JSON objects among stderr's lines (the init writes one per line)."""
-    found = []
-    for line in stderr.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            found.append(record)
-    return found
-
-
 TARGET = APP + "/true-without-loader"
 
 

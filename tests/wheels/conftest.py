@@ -26,19 +26,25 @@ def containers(runc, tmp_path, request):
     made.cleanup()
 
 
+def _every_minors_wheel(directory, arch="x86_64"):
+    """{"3.N": path} of the wheels tools/build-wheels made for arch into directory, or took
+    from its cache; fails the session unless every supported minor has one."""
+    try:
+        wheels = wheel_installs.build_wheels(directory, arch)
+    except AssertionError as exc:
+        pytest.fail("tools/build-wheels --arch %s failed: %s" % (arch, exc), pytrace=False)
+    missing = [m for m in MINORS if m not in wheels]
+    if missing:
+        pytest.fail("no %s wheel for CPython %s (built: %s)" % (arch, missing, sorted(wheels)),
+                    pytrace=False)
+    return wheels
+
+
 @pytest.fixture(scope="session")
 def manylinux_wheels(tmp_path_factory):
     """{"3.N": path} of the x86_64 wheels tools/build-wheels made (or took from its cache)."""
     debian.ensure_packages("gcc", "libc6-dev", "binutils", "file")
-    try:
-        wheels = wheel_installs.build_wheels(tmp_path_factory.mktemp("dist"))
-    except AssertionError as exc:
-        pytest.fail("tools/build-wheels failed: %s" % exc, pytrace=False)
-    missing = [m for m in MINORS if m not in wheels]
-    if missing:
-        pytest.fail("no wheel for CPython %s (built: %s)" % (missing, sorted(wheels)),
-                    pytrace=False)
-    return wheels
+    return _every_minors_wheel(tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="session")
@@ -124,15 +130,7 @@ def cross_toolchain():
 @pytest.fixture(scope="session")
 def aarch64_wheels(cross_toolchain, tmp_path_factory):
     """{"3.N": path} of the aarch64 wheels (cross-built by tools/build-wheels, cached)."""
-    try:
-        wheels = wheel_installs.build_wheels(tmp_path_factory.mktemp("dist-aarch64"), "aarch64")
-    except AssertionError as exc:
-        pytest.fail("tools/build-wheels --arch aarch64 failed: %s" % exc, pytrace=False)
-    missing = [m for m in MINORS if m not in wheels]
-    if missing:
-        pytest.fail("no aarch64 wheel for CPython %s (built: %s)" % (missing, sorted(wheels)),
-                    pytrace=False)
-    return wheels
+    return _every_minors_wheel(tmp_path_factory.mktemp("dist-aarch64"), "aarch64")
 
 
 @pytest.fixture(scope="module")
